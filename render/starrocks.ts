@@ -1,0 +1,180 @@
+/**
+ * StarRocks text rendered from config and catalog: fe.conf, cn.conf, table DDL, storage volume and
+ * user SQL. Every key and property here is documented in StarRocks' own configuration reference
+ * (Config.java / BE_configuration.md, CREATE_STORAGE_VOLUME.md, GRANT.md).
+ */
+import { Column, ColumnType, TableDef } from "../catalog/tables";
+import { CONTAINER_PORTS, STORAGE_VOLUME_NAME, StackConfig, storagePaths } from "../config";
+import { account, quoteIdent, quoteString } from "./sql";
+
+/** fe.conf for a shared-data FE. Replaces the image's file, so it carries the shell variables start_fe.sh reads. */
+export function renderFeConf(cfg: StackConfig): string {
+  const sr = cfg.starrocks;
+  const lines = [
+    "# Rendered by starrocks-cdc from stack configuration. Do not edit in the container.",
+    "LOG_DIR = ${STARROCKS_HOME}/log",
+    'DATE = "$(date +%Y%m%d-%H%M%S)"',
+    // The image default is -Xmx8192m; G1 flags as in the StarRocks operator's helm chart.
+    `JAVA_OPTS = "-Dlog4j2.formatMsgNoLookups=true -Xmx${sr.feHeapSizeMb}m -XX:+UseG1GC -Xlog:gc*:\${LOG_DIR}/fe.gc.log.$DATE:time"`,
+    "sys_log_level = INFO",
+    `http_port = ${CONTAINER_PORTS.feHttp}`,
+    `rpc_port = ${CONTAINER_PORTS.feRpc}`,
+    `query_port = ${CONTAINER_PORTS.feQuery}`,
+    `edit_log_port = ${CONTAINER_PORTS.feEditLog}`,
+    "run_mode = shared_data",
+    "cloud_native_meta_port = 6090",
+    "cloud_native_storage_type = S3",
+    // The storage volume is created by SQL (providers/storageVolume.ts); never from aws_s3_* keys.
+    "enable_load_volume_from_conf = false",
+    // Tablet creation on object storage needs more than the 10 s default.
+    "tablet_create_timeout_second = 60",
+    `lake_ingest_slowdown_threshold = ${sr.feLakeIngestSlowdownThreshold}`,
+    `lake_compaction_score_upper_bound = ${sr.feLakeCompactionScoreUpperBound}`,
+    ...sr.feExtraConf,
+  ];
+  return lines.join("\n") + "\n";
+}
+
+/** cn.conf for a compute node. */
+export function renderCnConf(cfg: StackConfig): string {
+  const sr = cfg.starrocks;
+  const lines = [
+    "# Rendered by starrocks-cdc from stack configuration. Do not edit in the container.",
+    `be_port = ${CONTAINER_PORTS.cnBe}`,
+    `be_http_port = ${CONTAINER_PORTS.cnHttp}`,
+    `heartbeat_service_port = ${CONTAINER_PORTS.cnHeartbeat}`,
+    `brpc_port = ${CONTAINER_PORTS.cnBrpc}`,
+    `storage_root_path = ${CN_STORAGE_PATH}`,
+    `mem_limit = ${sr.cnMemLimit}`,
+    `compact_threads = ${sr.cnCompactThreads}`,
+    `transaction_publish_version_worker_count = ${sr.cnPublishVersionWorkerCount}`,
+    `l0_max_mem_usage = ${sr.cnL0MaxMemUsage}`,
+    ...sr.cnExtraConf,
+  ];
+  return lines.join("\n") + "\n";
+}
+
+export const FE_CONF_PATH = "/opt/starrocks/fe/conf/fe.conf";
+export const CN_CONF_PATH = "/opt/starrocks/cn/conf/cn.conf";
+export const FE_META_PATH = "/opt/starrocks/fe/meta";
+export const CN_STORAGE_PATH = "/opt/starrocks/cn/storage";
+
+export function starrocksType(t: ColumnType): string {
+  switch (t.kind) {
+    case "bigint": return "BIGINT";
+    case "int": return "INT";
+    // StarRocks VARCHAR lengths count bytes; MySQL utf8mb4 counts characters of up to 4 bytes.
+    case "varchar": return `VARCHAR(${Math.min(t.length * 4, 1048576)})`;
+    case "decimal": return `DECIMAL(${t.precision},${t.scale})`;
+    case "datetime": return "DATETIME";
+  }
+}
+
+/** One column as the Table provider compares it: what StarRocks can ALTER is name-level add/drop. */
+export interface StarRocksColumn {
+  name: string;
+  type: string;
+  nullable: boolean;
+  key: boolean;
+}
+
+export function starrocksColumns(t: TableDef): StarRocksColumn[] {
+  // PK columns must come first, in key order.
+  const keyCols = t.key.map((k) => t.columns.find((c) => c.name === k) as Column);
+  const rest = t.columns.filter((c) => !t.key.includes(c.name));
+  return [...keyCols, ...rest].map((c) => ({
+    name: c.name,
+    type: starrocksType(c.type),
+    nullable: t.key.includes(c.name) ? false : c.nullable,
+    key: t.key.includes(c.name),
+  }));
+}
+
+export function starrocksColumnDef(c: StarRocksColumn): string {
+  return `${quoteIdent(c.name)} ${c.type}${c.nullable ? " NULL" : " NOT NULL"}`;
+}
+
+/** Table properties: persistent index kept in object storage (recommended for shared-data, 3.3.2+). */
+export const TABLE_PROPERTIES: Record<string, string> = {
+  enable_persistent_index: "true",
+  persistent_index_type: "CLOUD_NATIVE",
+};
+
+export function starrocksCreateDatabaseSql(database: string): string {
+  return `CREATE DATABASE IF NOT EXISTS ${quoteIdent(database)}`;
+}
+
+/** Primary Key table, hash-distributed by its key; bucket count left to StarRocks, replication_num omitted. */
+export function starrocksCreateTableSql(database: string, t: TableDef): string {
+  const cols = starrocksColumns(t);
+  const keys = t.key.map(quoteIdent).join(", ");
+  return [
+    `CREATE TABLE IF NOT EXISTS ${quoteIdent(database)}.${quoteIdent(t.name)} (`,
+    cols.map((c) => "  " + starrocksColumnDef(c)).join(",\n"),
+    `) PRIMARY KEY (${keys})`,
+    `DISTRIBUTED BY HASH(${keys})`,
+    `PROPERTIES (\n${propertiesClause(TABLE_PROPERTIES)}\n)`,
+  ].join("\n");
+}
+
+export function tablesScript(database: string, tables: TableDef[]): string {
+  return [starrocksCreateDatabaseSql(database), ...tables.map((t) => starrocksCreateTableSql(database, t))].map((s) => s + ";").join("\n\n") + "\n";
+}
+
+/** Storage volume properties for MinIO; credentials passed separately so they can be masked. */
+export interface VolumeSpec {
+  name: string;
+  location: string;
+  endpoint: string;
+  region: string;
+}
+
+export function volumeSpec(cfg: StackConfig): VolumeSpec {
+  const paths = storagePaths(cfg);
+  return { name: STORAGE_VOLUME_NAME, location: paths.starrocksLocation, endpoint: paths.s3EndpointInNetwork, region: cfg.minio.region };
+}
+
+export function volumeProperties(spec: VolumeSpec, accessKey: string, secretKey: string): Record<string, string> {
+  return {
+    enabled: "true",
+    "aws.s3.endpoint": spec.endpoint,
+    "aws.s3.region": spec.region,
+    "aws.s3.use_aws_sdk_default_behavior": "false",
+    "aws.s3.use_instance_profile": "false",
+    "aws.s3.access_key": accessKey,
+    "aws.s3.secret_key": secretKey,
+    // The FE does not auto-detect path style for custom endpoints (StarRocks issue #61590).
+    "aws.s3.enable_path_style_access": "true",
+  };
+}
+
+export function propertiesClause(props: Record<string, string>): string {
+  return Object.entries(props).map(([k, v]) => `  "${k}" = ${JSON.stringify(v)}`).join(",\n");
+}
+
+export function createStorageVolumeSql(spec: VolumeSpec, accessKey: string, secretKey: string): string {
+  return `CREATE STORAGE VOLUME IF NOT EXISTS ${quoteIdent(spec.name)}\nTYPE = S3\nLOCATIONS = (${quoteString(spec.location)})\nPROPERTIES (\n${propertiesClause(volumeProperties(spec, accessKey, secretKey))}\n)`;
+}
+
+export function setDefaultStorageVolumeSql(name: string): string {
+  return `SET ${quoteIdent(name)} AS DEFAULT STORAGE VOLUME`;
+}
+
+export function storageVolumeScript(spec: VolumeSpec, accessKey: string, secretKey: string): string {
+  return [createStorageVolumeSql(spec, accessKey, secretKey), setDefaultStorageVolumeSql(spec.name)].map((s) => s + ";").join("\n\n") + "\n";
+}
+
+/** Privileges the Flink sink needs on the tables it loads (connector docs: SELECT and INSERT). */
+export const LOADER_PRIVILEGES = ["SELECT", "INSERT"] as const;
+
+export function createLoaderUserSql(user: string, password: string): string {
+  return `CREATE USER IF NOT EXISTS ${account(user)} IDENTIFIED BY ${quoteString(password)}`;
+}
+
+export function grantLoaderSql(user: string, database: string): string {
+  return `GRANT ${LOADER_PRIVILEGES.join(", ")} ON ALL TABLES IN DATABASE ${quoteIdent(database)} TO USER ${account(user)}`;
+}
+
+export function starrocksUsersScript(user: string, database: string, passwordPlaceholder: string): string {
+  return [createLoaderUserSql(user, passwordPlaceholder), grantLoaderSql(user, database)].map((s) => s + ";").join("\n") + "\n";
+}
