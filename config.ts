@@ -269,6 +269,11 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
     }
   }
   const hostFromHost = (read("sourceHostFromHost") as string) || sourceHost;
+  const timeZone = read("sourceTimeZone") as string;
+  // The managed MySQL image starts with empty time zone tables, so only UTC or a fixed offset can be set there.
+  if (mode === "managed" && timeZone !== "UTC" && !/^[+-]\d{2}:\d{2}$/.test(timeZone)) {
+    problems.push(`sourceTimeZone: "${timeZone}" cannot be used in managed mode; use UTC or a fixed offset such as +02:00`);
+  }
 
   const tables = read("tables") as string[];
   if (!Array.isArray(tables) || tables.length === 0) problems.push(`tables: select at least one of ${SELECTABLE_TABLES.join(", ")}`);
@@ -320,7 +325,7 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
       portFromHost: mode === "managed" ? hostPorts.mysql : sourcePort,
       user: ident("sourceUser"),
       database: ident("sourceDatabase"),
-      timeZone: read("sourceTimeZone") as string,
+      timeZone,
       sampleRows: int("sampleRows", 0, 1_000_000),
       serverId,
       binlogRetentionSeconds: int("binlogRetentionSeconds", 3600, 4294967295),

@@ -16,7 +16,6 @@ export function renderFeConf(cfg: StackConfig): string {
     'DATE = "$(date +%Y%m%d-%H%M%S)"',
     // The image default is -Xmx8192m; G1 flags as in the StarRocks operator's helm chart.
     `JAVA_OPTS = "-Dlog4j2.formatMsgNoLookups=true -Xmx${sr.feHeapSizeMb}m -XX:+UseG1GC -Xlog:gc*:\${LOG_DIR}/fe.gc.log.$DATE:time"`,
-    "sys_log_level = INFO",
     `http_port = ${CONTAINER_PORTS.feHttp}`,
     `rpc_port = ${CONTAINER_PORTS.feRpc}`,
     `query_port = ${CONTAINER_PORTS.feQuery}`,

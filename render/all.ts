@@ -1,0 +1,42 @@
+/**
+ * Everything `npm run render` writes, as a map of relative path → file content. Pure: the same
+ * functions the program uses, with secrets as `${NAME}` placeholders.
+ */
+import { replicatedTables } from "../catalog/tables";
+import { StackConfig } from "../config";
+import { placeholder, renderContainerSpecs } from "./containers";
+import { flinkCommonProperties, propertiesText } from "./flink";
+import { renderManifest } from "./manifest";
+import * as mysql from "./mysql";
+import * as sr from "./starrocks";
+
+export type RenderedFiles = Record<string, string>;
+
+/** Renderers contributed by later parts of the stack (the CDC jobs), kept optional so each can be added alone. */
+export type ExtraRenderer = (cfg: StackConfig) => RenderedFiles;
+const extraRenderers: ExtraRenderer[] = [];
+export function registerRenderer(r: ExtraRenderer): void {
+  extraRenderers.push(r);
+}
+
+export function renderAll(cfg: StackConfig): RenderedFiles {
+  const specs = renderContainerSpecs(cfg);
+  const tables = replicatedTables(cfg.tables);
+  const s3 = { accessKey: placeholder("MINIO_ROOT_USER"), secretKey: placeholder("MINIO_ROOT_PASSWORD") };
+  const flinkConfig =
+    propertiesText(flinkCommonProperties(cfg, s3)) +
+    Array.from({ length: cfg.flink.taskManagers }, (_, i) => `# taskmanager-${i} also receives: taskmanager.host: taskmanager-${i}\n`).join("");
+  const files: RenderedFiles = {
+    "manifest.json": JSON.stringify(renderManifest(cfg, specs), null, 2) + "\n",
+    "starrocks/fe.conf": sr.renderFeConf(cfg),
+    "starrocks/cn.conf": sr.renderCnConf(cfg),
+    "flink/config.yaml": flinkConfig,
+    "sql/mysql/schema.sql": mysql.schemaScript(cfg.source.database, tables, cfg.source.mode === "managed" ? cfg.source.sampleRows : 0),
+    "sql/mysql/users.sql": mysql.usersScript(cfg.source.user, placeholder("CDC_PASSWORD")),
+    "sql/starrocks/tables.sql": sr.tablesScript(cfg.starrocks.database, tables),
+    "sql/starrocks/storage-volume.sql": sr.storageVolumeScript(sr.volumeSpec(cfg), placeholder("MINIO_ROOT_USER"), placeholder("MINIO_ROOT_PASSWORD")),
+    "sql/starrocks/users.sql": sr.starrocksUsersScript(cfg.starrocks.loaderUser, cfg.starrocks.database, placeholder("LOADER_PASSWORD")),
+  };
+  for (const r of extraRenderers) Object.assign(files, r(cfg));
+  return files;
+}

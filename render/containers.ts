@@ -1,0 +1,241 @@
+/**
+ * The containers of a stack as plain data: image, command, environment, ports, volumes, uploaded files
+ * and health checks. Components turn these specs into docker.Container resources and `npm run render`
+ * writes them into manifest.json, so the program and the rendered manifest cannot disagree.
+ *
+ * Secret values never appear here: environment values and file contents carry `${NAME}` placeholders
+ * (SECRET_NAMES), which components substitute with generated secrets.
+ */
+import { ALIASES, CONTAINER_PORTS, HostPortName, StackConfig } from "../config";
+import { flinkProperties, propertiesText, s3PluginJar } from "./flink";
+import { secretPlaceholder } from "./sql";
+import { CN_CONF_PATH, CN_STORAGE_PATH, FE_CONF_PATH, FE_META_PATH, renderCnConf, renderFeConf } from "./starrocks";
+
+/** Every generated secret, by the placeholder name used in specs and rendered files. */
+export const SECRET_NAMES = [
+  "MYSQL_ROOT_PASSWORD",
+  "CDC_PASSWORD",
+  "MINIO_ROOT_USER",
+  "MINIO_ROOT_PASSWORD",
+  "STARROCKS_ROOT_PASSWORD",
+  "LOADER_PASSWORD",
+] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+export const placeholder = (name: SecretName) => secretPlaceholder(name);
+
+/** Replaces `${NAME}` placeholders with values; unknown placeholders are an error, never silently left. */
+export function fillSecrets(text: string, values: Partial<Record<SecretName, string>>): string {
+  return text.replace(/\$\{([A-Z_]+)\}/g, (whole, name: string) => {
+    if (!(SECRET_NAMES as readonly string[]).includes(name)) return whole;
+    const v = values[name as SecretName];
+    if (v === undefined) throw new Error(`no value for secret placeholder ${name}`);
+    return v;
+  });
+}
+
+export function usesSecrets(text: string): SecretName[] {
+  return SECRET_NAMES.filter((n) => text.includes(placeholder(n)));
+}
+
+export interface PortSpec {
+  /** Which configured host port this is. */
+  name: HostPortName;
+  containerPort: number;
+  hostPort: number;
+  hostIp: string;
+}
+
+export interface VolumeMount {
+  /** Key of the volume (e.g. "mysql-data"); its Docker name is `<prefix>-<key>`. */
+  volume: string;
+  containerPath: string;
+  /** Data volumes honour retainData; cache volumes never do. */
+  data: boolean;
+}
+
+export interface HealthcheckSpec {
+  test: string[];
+  interval: string;
+  timeout: string;
+  startPeriod: string;
+  retries: number;
+}
+
+export interface ContainerSpec {
+  /** Role within the stack, e.g. "starrocks-cn-1"; also the Pulumi resource name suffix. */
+  role: string;
+  /** Docker container name: `<prefix>-<role>`. */
+  name: string;
+  /** Image reference (for the built Flink image, the local tag the build produces). */
+  image: string;
+  hostname: string;
+  aliases: string[];
+  command?: string[];
+  user?: string;
+  /** Environment as KEY=value; values may hold secret placeholders. */
+  env: Array<[string, string]>;
+  ports: PortSpec[];
+  volumes: VolumeMount[];
+  uploads: Array<{ path: string; content: string }>;
+  healthcheck: HealthcheckSpec;
+  /** Seconds `pulumi up` waits for the container to become healthy. */
+  waitTimeoutSeconds: number;
+  /** Roles that must be healthy first. */
+  dependsOn: string[];
+  ulimits?: Array<{ name: string; soft: number; hard: number }>;
+}
+
+const health = (test: string[], startPeriod: string, retries = 30): HealthcheckSpec => ({
+  test, interval: "5s", timeout: "5s", startPeriod, retries,
+});
+
+export function flinkImageTag(cfg: StackConfig): string {
+  return `${cfg.prefix}-flink:${cfg.images.flinkVersion}-cdc`;
+}
+
+/**
+ * Managed MySQL accepts only UTC or a fixed offset: the image starts with empty time zone tables, so a
+ * named zone would stop the server on its first start.
+ */
+export function mysqlTimeZoneArg(timeZone: string): string {
+  if (timeZone === "UTC") return "+00:00";
+  if (/^[+-]\d{2}:\d{2}$/.test(timeZone)) return timeZone;
+  throw new Error(`sourceTimeZone: "${timeZone}" cannot be used in managed mode; use UTC or a fixed offset such as +02:00`);
+}
+
+export function renderContainerSpecs(cfg: StackConfig): ContainerSpec[] {
+  const port = (name: HostPortName, containerPort: number): PortSpec => ({ name, containerPort, hostPort: cfg.hostPorts[name], hostIp: cfg.hostAddress });
+  const base = (role: string, alias: string) => ({ role, name: `${cfg.prefix}-${role}`, hostname: alias, aliases: [alias] });
+  const specs: ContainerSpec[] = [];
+
+  specs.push({
+    ...base("minio", ALIASES.minio),
+    image: cfg.images.minio,
+    command: ["server", "/data", "--console-address", `:${CONTAINER_PORTS.minioConsole}`],
+    env: [["MINIO_ROOT_USER", placeholder("MINIO_ROOT_USER")], ["MINIO_ROOT_PASSWORD", placeholder("MINIO_ROOT_PASSWORD")]],
+    ports: [port("minioApi", CONTAINER_PORTS.minioApi), port("minioConsole", CONTAINER_PORTS.minioConsole)],
+    volumes: [{ volume: "minio-data", containerPath: "/data", data: true }],
+    uploads: [],
+    // The image has mc but no curl since 2023; `mc ready local` is MinIO's documented probe.
+    healthcheck: health(["CMD", "mc", "ready", "local"], "10s"),
+    waitTimeoutSeconds: 120,
+    dependsOn: [],
+  });
+
+  if (cfg.source.mode === "managed") {
+    specs.push({
+      ...base("mysql", ALIASES.mysql),
+      image: cfg.images.mysql,
+      command: [
+        `--server-id=${cfg.source.serverId}`,
+        "--log-bin=mysql-bin",
+        "--binlog-format=ROW",
+        "--binlog-row-image=FULL",
+        "--gtid-mode=ON",
+        "--enforce-gtid-consistency=ON",
+        `--binlog-expire-logs-seconds=${cfg.source.binlogRetentionSeconds}`,
+        `--default-time-zone=${mysqlTimeZoneArg(cfg.source.timeZone)}`,
+        // Native passwords let non-TLS clients log in without RSA key retrieval.
+        "--default-authentication-plugin=mysql_native_password",
+      ],
+      env: [["MYSQL_ROOT_PASSWORD", placeholder("MYSQL_ROOT_PASSWORD")]],
+      ports: [port("mysql", CONTAINER_PORTS.mysql)],
+      volumes: [{ volume: "mysql-data", containerPath: "/var/lib/mysql", data: true }],
+      uploads: [],
+      // 127.0.0.1 (TCP), not localhost: the image's init server listens on the socket only, so this stays
+      // unhealthy until the real server is up. mysqladmin ping succeeds even when access is denied.
+      healthcheck: health(["CMD", "mysqladmin", "ping", "-h", "127.0.0.1", "--silent"], "30s", 60),
+      waitTimeoutSeconds: 300,
+      dependsOn: [],
+    });
+  }
+
+  const starrocksEnv: Array<[string, string]> = [
+    // Without it the AWS SDK probes the EC2 metadata service and CREATE TABLE can hang.
+    ["AWS_EC2_METADATA_DISABLED", "true"],
+  ];
+  specs.push({
+    ...base("starrocks-fe", ALIASES.fe),
+    image: cfg.images.fe,
+    user: "root",
+    command: ["/opt/starrocks/fe/bin/start_fe.sh", "--host_type", "FQDN"],
+    env: [["HOST_TYPE", "FQDN"], ...starrocksEnv],
+    ports: [port("feHttp", CONTAINER_PORTS.feHttp), port("feQuery", CONTAINER_PORTS.feQuery)],
+    volumes: [{ volume: "fe-meta", containerPath: FE_META_PATH, data: true }],
+    uploads: [{ path: FE_CONF_PATH, content: renderFeConf(cfg) }],
+    // HTTP, not `mysql -uroot`: it keeps working after the root password is set.
+    healthcheck: health(["CMD-SHELL", `curl -sf http://127.0.0.1:${CONTAINER_PORTS.feHttp}/api/health`], "60s", 60),
+    waitTimeoutSeconds: 360,
+    dependsOn: ["minio"],
+  });
+  for (let i = 0; i < cfg.starrocks.cnCount; i++) {
+    specs.push({
+      ...base(`starrocks-cn-${i}`, ALIASES.cn(i)),
+      image: cfg.images.cn,
+      user: "root",
+      command: ["/opt/starrocks/cn/bin/start_cn.sh"],
+      env: [...starrocksEnv],
+      ports: [],
+      volumes: [{ volume: `cn-${i}-cache`, containerPath: CN_STORAGE_PATH, data: false }],
+      uploads: [{ path: CN_CONF_PATH, content: renderCnConf(cfg) }],
+      healthcheck: health(["CMD-SHELL", `curl -sf http://127.0.0.1:${CONTAINER_PORTS.cnHttp}/api/health`], "30s", 60),
+      waitTimeoutSeconds: 300,
+      dependsOn: ["starrocks-fe"],
+      ulimits: [{ name: "nofile", soft: 65535, hard: 65535 }, { name: "nproc", soft: 65535, hard: 65535 }],
+    });
+  }
+
+  const s3 = { accessKey: placeholder("MINIO_ROOT_USER"), secretKey: placeholder("MINIO_ROOT_PASSWORD") };
+  const plugin: [string, string] = ["ENABLE_BUILT_IN_PLUGINS", s3PluginJar(cfg.images.flinkVersion)];
+  const image = flinkImageTag(cfg);
+  specs.push({
+    ...base("jobmanager", ALIASES.jobManager),
+    image,
+    command: ["jobmanager"],
+    env: [["FLINK_PROPERTIES", propertiesText(flinkProperties(cfg, "jobmanager", s3))], plugin],
+    ports: [port("flinkUi", CONTAINER_PORTS.flinkRest)],
+    volumes: [],
+    uploads: [],
+    healthcheck: health(["CMD-SHELL", `curl -sf http://127.0.0.1:${CONTAINER_PORTS.flinkRest}/overview`], "20s"),
+    waitTimeoutSeconds: 180,
+    dependsOn: ["minio"],
+  });
+  for (let i = 0; i < cfg.flink.taskManagers; i++) {
+    const alias = ALIASES.taskManager(i);
+    specs.push({
+      ...base(alias, alias),
+      image,
+      command: ["taskmanager"],
+      env: [["FLINK_PROPERTIES", propertiesText(flinkProperties(cfg, "taskmanager", s3, i))], plugin],
+      ports: [],
+      volumes: [],
+      uploads: [],
+      // Healthy once the JobManager lists this TaskManager; its RPC path carries taskmanager.host.
+      healthcheck: health(["CMD-SHELL", `curl -sf http://${ALIASES.jobManager}:${CONTAINER_PORTS.flinkRest}/taskmanagers | grep -q '@${alias}:'`], "20s"),
+      waitTimeoutSeconds: 180,
+      dependsOn: ["jobmanager"],
+    });
+  }
+  specs.push({
+    ...base("sql-gateway", ALIASES.sqlGateway),
+    image,
+    // No -D arguments: sql-gateway.sh prints help and exits when any argument contains "-h".
+    command: ["/opt/flink/bin/sql-gateway.sh", "start-foreground"],
+    env: [["FLINK_PROPERTIES", propertiesText(flinkProperties(cfg, "sql-gateway", s3))], plugin],
+    ports: [port("sqlGateway", CONTAINER_PORTS.sqlGateway)],
+    volumes: [],
+    uploads: [],
+    healthcheck: health(["CMD-SHELL", `curl -sf http://127.0.0.1:${CONTAINER_PORTS.sqlGateway}/v1/info`], "20s"),
+    waitTimeoutSeconds: 180,
+    dependsOn: ["jobmanager"],
+  });
+  return specs;
+}
+
+/** Docker names of every volume the specs mount, with whether it holds data. */
+export function volumeKeys(specs: ContainerSpec[]): Array<{ key: string; data: boolean }> {
+  const seen = new Map<string, boolean>();
+  for (const s of specs) for (const v of s.volumes) seen.set(v.volume, v.data);
+  return [...seen].map(([key, data]) => ({ key, data }));
+}

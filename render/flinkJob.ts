@@ -1,0 +1,219 @@
+/**
+ * The Flink SQL of each CDC job, rendered from the table catalog (pure functions, no I/O).
+ *
+ * One job per replicated table, each a self-contained list of statements for one SQL Gateway session:
+ *   1. CREATE TEMPORARY TABLE <source>  ('connector' = 'mysql-cdc', MySQL CDC 3.2.1)
+ *   2. CREATE TEMPORARY TABLE <sink>    ('connector' = 'starrocks', StarRocks Flink connector 1.2.12)
+ *   3. INSERT INTO <sink> SELECT ... FROM <source>
+ * The gateway accepts one statement per request, so the statements carry no trailing `;`.
+ *
+ * Option keys used here, and where they are defined:
+ * - mysql-cdc: flink-cdc release-3.2.1 `MySqlSourceOptions.java` and
+ *   docs/content/docs/connectors/flink-sources/mysql-cdc.md (hostname, port, username, password,
+ *   database-name, table-name, server-id, server-time-zone, scan.incremental.snapshot.enabled,
+ *   heartbeat.interval).
+ * - starrocks: starrocks-connector-for-apache-flink v1.2.12 `StarRocksSinkOptions.java` and
+ *   docs/content/connector-sink.md (jdbc-url, load-url, database-name, table-name, username, password,
+ *   sink.semantic, sink.buffer-flush.interval-ms, sink.label-prefix, and the stream-load pass-through
+ *   prefix `sink.properties.` for format / strip_outer_array).
+ * - per-statement execution config: Flink 1.20 `PipelineOptions.NAME` (pipeline.name) and
+ *   `StateRecoveryOptions.SAVEPOINT_PATH` (execution.state-recovery.path).
+ */
+import { Column, ColumnType, TABLES, TableDef, replicatedTables } from "../catalog/tables";
+import { ALIASES, CONTAINER_PORTS, StackConfig } from "../config";
+import { quoteIdent, secretPlaceholder } from "./sql";
+
+/**
+ * Width of the server-id block reserved for each catalog table. Block i is
+ * [cdcServerIdBase + i*WIDTH, cdcServerIdBase + (i+1)*WIDTH). config.ts keeps MySQL's own server_id out of
+ * [cdcServerIdBase, cdcServerIdBase + SERVER_ID_SPAN), so every block must fit in that span.
+ */
+export const SERVER_ID_BLOCK_WIDTH = 100;
+export const SERVER_ID_SPAN = 1000;
+
+/** Execution-config keys set per statement (never with SET, which would leak into later statements). */
+export const PIPELINE_NAME_KEY = "pipeline.name";
+export const STATE_RECOVERY_PATH_KEY = "execution.state-recovery.path";
+
+/** Names of the secret placeholders in rendered job scripts. */
+export const CDC_PASSWORD_PLACEHOLDER = secretPlaceholder("CDC_PASSWORD");
+export const LOADER_PASSWORD_PLACEHOLDER = secretPlaceholder("LOADER_PASSWORD");
+
+export interface ServerIdRange {
+  start: number;
+  end: number;
+}
+
+export interface CdcJobSpec {
+  table: string;
+  /** `<project>-<stack>-cdc-<table>`: the Flink job name, used to find the job again. */
+  pipelineName: string;
+  serverIdRange: ServerIdRange;
+  /** CREATE source, CREATE sink, INSERT; no trailing semicolons. Contains secrets unless placeholders were given. */
+  statements: string[];
+}
+
+export interface CdcSecrets {
+  cdcPassword: string;
+  loaderPassword: string;
+}
+
+/** Flink SQL type of a catalog column type. */
+export function flinkType(t: ColumnType): string {
+  switch (t.kind) {
+    case "bigint": return "BIGINT";
+    case "int": return "INT";
+    case "varchar": return "STRING";
+    case "decimal": return `DECIMAL(${t.precision}, ${t.scale})`;
+    case "datetime": return "TIMESTAMP(3)";
+  }
+}
+
+/**
+ * The server-id range of a table's job. The block is fixed by the table's position in the full catalog, so a
+ * job keeps its range whichever other tables are selected; the range is as wide as the source parallelism
+ * (mysql-cdc `MySqlSourceReader`/`ServerIdRange`: each parallel reader takes one id, and the source fails when
+ * the range holds fewer ids than the parallelism).
+ */
+export function serverIdRange(cfg: Pick<StackConfig, "source">, table: string): ServerIdRange {
+  const index = TABLES.findIndex((t) => t.name === table);
+  if (index < 0) throw new Error(`unknown table "${table}"; known tables: ${TABLES.map((t) => t.name).join(", ")}`);
+  const p = cfg.source.parallelism;
+  if (!Number.isInteger(p) || p < 1 || p > SERVER_ID_BLOCK_WIDTH) {
+    throw new Error(`sourceParallelism ${p} does not fit a server-id block of ${SERVER_ID_BLOCK_WIDTH} ids`);
+  }
+  if (TABLES.length * SERVER_ID_BLOCK_WIDTH > SERVER_ID_SPAN) {
+    throw new Error(`the catalog has ${TABLES.length} tables; server-id blocks of ${SERVER_ID_BLOCK_WIDTH} exceed the reserved span of ${SERVER_ID_SPAN}`);
+  }
+  const start = cfg.source.cdcServerIdBase + index * SERVER_ID_BLOCK_WIDTH;
+  return { start, end: start + p - 1 };
+}
+
+export function pipelineName(cfg: Pick<StackConfig, "prefix">, table: string): string {
+  return `${cfg.prefix}-cdc-${table}`;
+}
+
+/** StarRocks accepts label prefixes within [-_A-Za-z0-9] (StarRocksSinkOptions SINK_LABEL_PREFIX). */
+export function labelPrefix(cfg: Pick<StackConfig, "prefix">, table: string): string {
+  return pipelineName(cfg, table).replace(/[^-_A-Za-z0-9]/g, "_").slice(0, 64);
+}
+
+const SAFE_NAME = /^[A-Za-z0-9_]+$/;
+
+/**
+ * A Flink SQL string literal. Flink (Calcite) escapes a quote by doubling it and treats backslashes literally,
+ * unlike MySQL, so render/sql.ts quoteString (which doubles backslashes) is not used here.
+ */
+export function flinkString(value: string): string {
+  return "'" + value.replace(/'/g, "''") + "'";
+}
+
+function columnDefs(t: TableDef): string[] {
+  return t.columns.map((c: Column) => `  ${quoteIdent(c.name)} ${flinkType(c.type)}${c.nullable && !t.key.includes(c.name) ? "" : " NOT NULL"}`);
+}
+
+function withClause(options: Array<[string, string]>): string {
+  return `WITH (\n${options.map(([k, v]) => `  ${flinkString(k)} = ${flinkString(v)}`).join(",\n")}\n)`;
+}
+
+function createTable(name: string, t: TableDef, options: Array<[string, string]>): string {
+  const body = [...columnDefs(t), `  PRIMARY KEY (${t.key.map(quoteIdent).join(", ")}) NOT ENFORCED`].join(",\n");
+  return `CREATE TEMPORARY TABLE ${quoteIdent(name)} (\n${body}\n) ${withClause(options)}`;
+}
+
+export function sourceTableName(table: string): string {
+  return `src_${table}`;
+}
+
+export function sinkTableName(table: string): string {
+  return `sink_${table}`;
+}
+
+export function sourceOptions(cfg: StackConfig, t: TableDef, cdcPassword: string): Array<[string, string]> {
+  const range = serverIdRange(cfg, t.name);
+  return [
+    ["connector", "mysql-cdc"],
+    // Docker-network name and port: the job runs inside the Flink containers.
+    ["hostname", cfg.source.host],
+    ["port", String(cfg.source.port)],
+    ["username", cfg.source.user],
+    ["password", cdcPassword],
+    // database-name and table-name are regular expressions; the names are checked to be plain identifiers.
+    ["database-name", cfg.source.database],
+    ["table-name", t.name],
+    ["server-id", `${range.start}-${range.end}`],
+    // Must equal the MySQL server's zone, otherwise snapshot and binlog timestamps disagree (pitfall 23).
+    ["server-time-zone", cfg.source.timeZone],
+    ["scan.incremental.snapshot.enabled", "true"],
+    // Keeps the binlog offset of an idle table fresh, so a restore finds its binlog (pitfall 22). 30s is the default.
+    ["heartbeat.interval", "30s"],
+  ];
+}
+
+export function sinkOptions(cfg: StackConfig, t: TableDef, loaderPassword: string): Array<[string, string]> {
+  return [
+    ["connector", "starrocks"],
+    ["jdbc-url", `jdbc:mysql://${ALIASES.fe}:${CONTAINER_PORTS.feQuery}`],
+    ["load-url", `${ALIASES.fe}:${CONTAINER_PORTS.feHttp}`],
+    ["database-name", cfg.starrocks.database],
+    ["table-name", t.name],
+    ["username", cfg.starrocks.loaderUser],
+    ["password", loaderPassword],
+    ["sink.semantic", cfg.flink.sinkSemantic],
+    ["sink.buffer-flush.interval-ms", String(cfg.flink.sinkFlushIntervalMs)],
+    ["sink.label-prefix", labelPrefix(cfg, t.name)],
+    ["sink.properties.format", "json"],
+    ["sink.properties.strip_outer_array", "true"],
+  ];
+}
+
+export function insertStatement(t: TableDef): string {
+  const cols = t.columns.map((c) => quoteIdent(c.name)).join(", ");
+  return `INSERT INTO ${quoteIdent(sinkTableName(t.name))}\nSELECT ${cols}\nFROM ${quoteIdent(sourceTableName(t.name))}`;
+}
+
+/** The job of one table. */
+export function renderCdcJob(cfg: StackConfig, t: TableDef, secrets: CdcSecrets): CdcJobSpec {
+  for (const name of [cfg.source.database, cfg.starrocks.database, t.name]) {
+    if (!SAFE_NAME.test(name)) throw new Error(`"${name}" is not a plain identifier; mysql-cdc reads database-name and table-name as regular expressions`);
+  }
+  return {
+    table: t.name,
+    pipelineName: pipelineName(cfg, t.name),
+    serverIdRange: serverIdRange(cfg, t.name),
+    statements: [
+      createTable(sourceTableName(t.name), t, sourceOptions(cfg, t, secrets.cdcPassword)),
+      createTable(sinkTableName(t.name), t, sinkOptions(cfg, t, secrets.loaderPassword)),
+      insertStatement(t),
+    ],
+  };
+}
+
+/** One job spec per replicated table (the selected tables in catalog order, plus the internal heartbeat table). */
+export function renderCdcJobs(cfg: StackConfig, secrets: CdcSecrets): CdcJobSpec[] {
+  return replicatedTables(cfg.tables).map((t) => renderCdcJob(cfg, t, secrets));
+}
+
+/** The placeholder-only secrets for rendered files. */
+export const PLACEHOLDER_SECRETS: CdcSecrets = { cdcPassword: CDC_PASSWORD_PLACEHOLDER, loaderPassword: LOADER_PASSWORD_PLACEHOLDER };
+
+const PASSWORD_OPTION = /('password'\s*=\s*)'(?:[^']|'')*'/g;
+
+/**
+ * Text of `sql/flink/<table>.sql`: the statements with `;`, passwords always replaced by placeholders
+ * (whatever the spec holds), so the file can be reviewed and committed.
+ */
+export function renderJobScript(spec: CdcJobSpec): string {
+  const [source, sink, ...rest] = spec.statements;
+  const masked = [
+    source.replace(PASSWORD_OPTION, (_m, lhs: string) => lhs + flinkString(CDC_PASSWORD_PLACEHOLDER)),
+    sink.replace(PASSWORD_OPTION, (_m, lhs: string) => lhs + flinkString(LOADER_PASSWORD_PLACEHOLDER)),
+    ...rest,
+  ];
+  const header = [
+    `-- CDC job ${spec.pipelineName}: MySQL table ${spec.table} -> StarRocks.`,
+    `-- Submit each statement separately, with execution config ${PIPELINE_NAME_KEY}=${spec.pipelineName};`,
+    `-- MySQL server-id range ${spec.serverIdRange.start}-${spec.serverIdRange.end}. Secrets are placeholders.`,
+  ].join("\n");
+  return `${header}\n\n${masked.map((s) => s + ";").join("\n\n")}\n`;
+}
