@@ -1,0 +1,73 @@
+/** StarRocks database (module "starrocks", type "Database"): CREATE DATABASE IF NOT EXISTS on the default volume. */
+import * as pulumi from "@pulumi/pulumi";
+import { createDatabase, dropDatabase, showDatabases, withStarRocks } from "../clients/starrocks";
+import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults } from "./common";
+import { ChangePolicy, Props, diffByPolicy } from "./policy";
+import { PROVIDER_VERSION } from "./version";
+
+export const DATABASE_POLICY: ChangePolicy = {
+  host: "update",
+  port: "update",
+  user: "update",
+  password: "update",
+  database: "replace",
+  providerVersion: "update",
+  timeoutMs: "ignore",
+};
+
+async function ensure(p: Props): Promise<boolean> {
+  return withStarRocks(sqlEndpoint(p), { timeoutMs: timeoutOf(p) }, async (c) => {
+    if ((await showDatabases(c)).includes(String(p.database))) return false;
+    await createDatabase(c, String(p.database));
+    return true;
+  });
+}
+
+export const databaseProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: Props, news: Props) {
+    const inputs = withDefaults(news, { user: "root" });
+    return { inputs, failures: checkInputs(inputs, { ...SQL_ENDPOINT_RULES, database: "nonEmptyString" }) };
+  },
+  async diff(_id: string, olds: Props, news: Props) {
+    const d = diffByPolicy(olds, news, DATABASE_POLICY);
+    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
+  },
+  async create(inputs: Props) {
+    const p = plain(inputs);
+    const created = await ensure(p);
+    return { id: String(p.database), outs: { ...p, adopted: !created } };
+  },
+  async read(id: string, props: Props) {
+    const dbs = await withStarRocks(sqlEndpoint(props), { timeoutMs: timeoutOf(props) }, (c) => showDatabases(c));
+    return dbs.includes(id) ? { id, props } : { id: "", props: {} };
+  },
+  async update(_id: string, olds: Props, news: Props) {
+    const p = plain(news);
+    await ensure(p);
+    return { outs: { ...p, adopted: Boolean(olds.adopted) } };
+  },
+  async delete(id: string, props: Props) {
+    await withStarRocks(sqlEndpoint(props), { timeoutMs: timeoutOf(props) }, async (c) => {
+      if ((await showDatabases(c)).includes(id)) await dropDatabase(c, id);
+    });
+  },
+};
+
+export interface DatabaseArgs {
+  host: pulumi.Input<string>;
+  port: pulumi.Input<number>;
+  user?: pulumi.Input<string>;
+  /** Admin password (secret). */
+  password: pulumi.Input<string>;
+  database: pulumi.Input<string>;
+  timeoutMs?: pulumi.Input<number>;
+}
+
+export class Database extends pulumi.dynamic.Resource {
+  declare readonly database: pulumi.Output<string>;
+  declare readonly adopted: pulumi.Output<boolean>;
+  constructor(name: string, args: DatabaseArgs, opts?: pulumi.CustomResourceOptions) {
+    super(databaseProvider, name, { ...args, providerVersion: PROVIDER_VERSION, adopted: undefined },
+      { ...opts, additionalSecretOutputs: ["password", ...(opts?.additionalSecretOutputs ?? [])] }, "starrocks", "Database");
+  }
+}

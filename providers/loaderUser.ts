@@ -1,0 +1,145 @@
+/**
+ * StarRocks loader user for the Flink sink (module "starrocks", type "LoaderUser"): CREATE USER IF NOT
+ * EXISTS, then GRANT SELECT, INSERT ON ALL TABLES IN DATABASE <db> (starrocks.md §10). A password change
+ * is ALTER USER ... IDENTIFIED BY in place. Read checks the user exists (SHOW USERS), its grants
+ * (SHOW GRANTS FOR) and whether its password still logs in.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { AccessDeniedError, SqlConnection } from "../clients/mysql";
+import {
+  alterUserPassword,
+  connectStarRocks,
+  createLoaderUser,
+  dropUser,
+  grantLoader,
+  missingDatabaseTablePrivileges,
+  showGrants,
+  userExists,
+  withStarRocks,
+} from "../clients/starrocks";
+import { LOADER_PRIVILEGES } from "../render/starrocks";
+import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults } from "./common";
+import { ChangePolicy, Props, diffByPolicy, driftWhen } from "./policy";
+import { PROVIDER_VERSION } from "./version";
+
+export const LOADER_USER_POLICY: ChangePolicy = {
+  host: "update",
+  port: "update",
+  user: "update",
+  password: "update",
+  loaderUser: "replace",
+  loaderPassword: "update",
+  database: "update",
+  providerVersion: "update",
+  timeoutMs: "ignore",
+  missingPrivileges: driftWhen((o) => Array.isArray(o.missingPrivileges) && o.missingPrivileges.length > 0),
+  passwordWorks: driftWhen((o) => o.passwordWorks === false),
+};
+
+export interface LoaderUserState {
+  exists: boolean;
+  missingPrivileges: string[];
+  passwordWorks: boolean;
+}
+
+async function passwordWorks(p: Props): Promise<boolean> {
+  try {
+    const c = await connectStarRocks({ host: String(p.host), port: Number(p.port), user: String(p.loaderUser), password: String(p.loaderPassword) }, { timeoutMs: timeoutOf(p) });
+    await c.end().catch(() => c.destroy());
+    return true;
+  } catch (err) {
+    if (err instanceof AccessDeniedError) return false;
+    throw err;
+  }
+}
+
+async function observe(c: SqlConnection, p: Props): Promise<LoaderUserState> {
+  const user = String(p.loaderUser);
+  if (!(await userExists(c, user))) return { exists: false, missingPrivileges: [...LOADER_PRIVILEGES], passwordWorks: false };
+  const grants = await showGrants(c, user);
+  return { exists: true, missingPrivileges: missingDatabaseTablePrivileges(grants, String(p.database), LOADER_PRIVILEGES), passwordWorks: await passwordWorks(p) };
+}
+
+/** Pure: statements needed to reach the wanted state. */
+export function planLoaderUser(s: LoaderUserState, passwordChanged: boolean): Array<"create" | "alterPassword" | "grant"> {
+  const steps: Array<"create" | "alterPassword" | "grant"> = [];
+  if (!s.exists) steps.push("create");
+  else if (passwordChanged || !s.passwordWorks) steps.push("alterPassword");
+  if (!s.exists || s.missingPrivileges.length) steps.push("grant");
+  return steps;
+}
+
+async function converge(p: Props, passwordChanged: boolean): Promise<LoaderUserState> {
+  return withStarRocks(sqlEndpoint(p), { timeoutMs: timeoutOf(p), secrets: [String(p.loaderPassword)] }, async (c) => {
+    const user = String(p.loaderUser);
+    const pw = String(p.loaderPassword);
+    for (const step of planLoaderUser(await observe(c, p), passwordChanged)) {
+      if (step === "create") await createLoaderUser(c, user, pw);
+      if (step === "alterPassword") await alterUserPassword(c, user, pw);
+      if (step === "grant") await grantLoader(c, user, String(p.database));
+    }
+    return observe(c, p);
+  });
+}
+
+function outs(p: Props, s: LoaderUserState): Props {
+  return { ...p, missingPrivileges: s.missingPrivileges, passwordWorks: s.passwordWorks };
+}
+
+export const loaderUserProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: Props, news: Props) {
+    const inputs = withDefaults(news, { user: "root" });
+    const failures = checkInputs(inputs, { ...SQL_ENDPOINT_RULES, loaderUser: "nonEmptyString", loaderPassword: "nonEmptyString", database: "nonEmptyString" });
+    if (inputs.loaderUser === "root") failures.push({ property: "loaderUser", reason: "loaderUser: must not be root; the sink gets its own least-privilege user" });
+    return { inputs, failures };
+  },
+  async diff(_id: string, olds: Props, news: Props) {
+    const d = diffByPolicy(olds, news, LOADER_USER_POLICY);
+    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
+  },
+  async create(inputs: Props) {
+    const p = plain(inputs);
+    // An existing user is adopted and gets the stack's password.
+    const s = await converge(p, true);
+    return { id: String(p.loaderUser), outs: outs(p, s) };
+  },
+  async read(id: string, props: Props) {
+    const s = await withStarRocks(sqlEndpoint(props), { timeoutMs: timeoutOf(props) }, (c) => observe(c, props));
+    if (!s.exists) return { id: "", props: {} };
+    return { id, props: outs(props, s) };
+  },
+  async update(_id: string, olds: Props, news: Props) {
+    const p = plain(news);
+    const s = await converge(p, olds.loaderPassword !== p.loaderPassword);
+    return { outs: outs(p, s) };
+  },
+  async delete(id: string, props: Props) {
+    await withStarRocks(sqlEndpoint(props), { timeoutMs: timeoutOf(props) }, async (c) => {
+      if (await userExists(c, id)) await dropUser(c, id);
+    });
+  },
+};
+
+export interface LoaderUserArgs {
+  host: pulumi.Input<string>;
+  port: pulumi.Input<number>;
+  user?: pulumi.Input<string>;
+  /** Admin password (secret). */
+  password: pulumi.Input<string>;
+  loaderUser: pulumi.Input<string>;
+  /** Secret. */
+  loaderPassword: pulumi.Input<string>;
+  database: pulumi.Input<string>;
+  timeoutMs?: pulumi.Input<number>;
+}
+
+export class LoaderUser extends pulumi.dynamic.Resource {
+  declare readonly loaderUser: pulumi.Output<string>;
+  declare readonly loaderPassword: pulumi.Output<string>;
+  declare readonly missingPrivileges: pulumi.Output<string[]>;
+  declare readonly passwordWorks: pulumi.Output<boolean>;
+  constructor(name: string, args: LoaderUserArgs, opts?: pulumi.CustomResourceOptions) {
+    super(loaderUserProvider, name, { ...args, providerVersion: PROVIDER_VERSION, missingPrivileges: undefined, passwordWorks: undefined },
+      { ...opts, additionalSecretOutputs: ["password", "loaderPassword", ...(opts?.additionalSecretOutputs ?? [])] }, "starrocks", "LoaderUser");
+  }
+}
