@@ -1,0 +1,155 @@
+/**
+ * `cdc monitor`: writes a probe row into cdc_heartbeat every interval and reports how long it takes to
+ * appear in the sink (freshness), with per-table counts and rates.
+ *
+ * Modes: dashboard (full screen, default on a terminal), simple (a line per probe, default otherwise),
+ * json (an object per line), status (one probe; exit 0 when visible within --max-latency, else 1).
+ */
+import { TableDef } from "../../catalog/tables";
+import { Command, CommandResult, JSON_FLAG } from "../command";
+import { Context } from "../context";
+import { MonitorSnapshot, MonitorTable, renderDashboard, renderSimpleLine } from "../dashboard";
+import { describeEndpoint } from "../connections";
+import { EXIT, UsageError } from "../errors";
+import { LatencyStats, LatencyTracker, SinkPoller, summarize } from "../measure";
+import { latencyLine, ms } from "../render";
+import { insertSql, insertTemplate, streamRange } from "../sql";
+import { allocateBase, roundStats, round, sinkPoller } from "../workload";
+import { countRows } from "./counts";
+
+const MODES = ["dashboard", "simple", "json", "status"] as const;
+type Mode = (typeof MODES)[number];
+
+export interface StatusData {
+  status: "fresh" | "stale";
+  latencyMs: number | null;
+  maxLatencySeconds: number;
+}
+
+export interface MonitorSummary {
+  probes: number;
+  visible: number;
+  staleSnapshots: number;
+  latencyMs?: LatencyStats;
+}
+
+export const monitorCommand: Command = {
+  name: "monitor",
+  summary: "probe freshness via cdc_heartbeat: dashboard, simple lines, JSON lines, or one status check",
+  usage: ["cdc monitor [--mode dashboard|simple|json|status] [--interval SECONDS] [--max-latency S]"],
+  flags: [
+    { name: "mode", type: "string", value: "MODE", choices: MODES, help: "dashboard (default on a terminal), simple, json or status" },
+    { name: "interval", type: "number", value: "SECONDS", help: "seconds between probes (default 2)" },
+    { name: "max-latency", type: "number", value: "S", help: "freshness limit in seconds: stale above it (default 10)" },
+    JSON_FLAG,
+  ],
+  async run(ctx, args): Promise<CommandResult> {
+    if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`, true);
+    const mode = (args.flags.mode as Mode | undefined) ?? (args.flags.json ? "json" : ctx.out.isTTY ? "dashboard" : "simple");
+    const intervalS = (args.flags.interval as number | undefined) ?? 2;
+    const maxLatencyS = (args.flags["max-latency"] as number | undefined) ?? 10;
+    if (intervalS < 0.1) throw new UsageError("--interval must be at least 0.1 seconds");
+    if (maxLatencyS <= 0) throw new UsageError("--max-latency must be above 0");
+
+    const hb = await ctx.heartbeat();
+    const tracker = new LatencyTracker();
+    const base = await allocateBase(ctx, [hb], 1);
+    const poller = await sinkPoller(ctx, [hb], base, tracker);
+    const probe = new Prober(ctx, hb, base, tracker);
+
+    if (mode === "status") {
+      await probe.send();
+      await poller.drain(maxLatencyS * 1000, () => ctx.interrupt.requested);
+      const s = tracker.samples[0];
+      const latency = s ? round(s.visibleAt - s.committedAt) : null;
+      const data: StatusData = { status: latency !== null && latency <= maxLatencyS * 1000 ? "fresh" : "stale", latencyMs: latency, maxLatencySeconds: maxLatencyS };
+      if (ctx.interrupt.requested && latency === null) return { exitCode: EXIT.INTERRUPTED, data, human: "interrupted before the probe was visible" };
+      const human =
+        data.status === "fresh"
+          ? `fresh: probe visible in the sink after ${ms(latency ?? 0)} (limit ${maxLatencyS} s)`
+          : latency === null
+            ? `stale: probe not visible in the sink after ${maxLatencyS} s`
+            : `stale: probe took ${ms(latency)} (limit ${maxLatencyS} s)`;
+      return { exitCode: data.status === "fresh" ? EXIT.OK : EXIT.CHECK_FAILED, data, human };
+    }
+
+    const summary = await loop(ctx, mode, await ctx.tables(), probe, poller, tracker, intervalS, maxLatencyS);
+    const human = mode === "json" ? JSON.stringify({ summary }) : renderSummary(summary);
+    // The loop only ends with Ctrl+C, which is how a monitor is meant to stop.
+    return { exitCode: EXIT.OK, data: { summary }, human: args.flags.json ? undefined : human };
+  },
+};
+
+class Prober {
+  sent = 0;
+  private next: bigint;
+  private readonly tpl;
+
+  constructor(private readonly ctx: Context, private readonly hb: TableDef, base: bigint, private readonly tracker: LatencyTracker) {
+    this.next = streamRange(base, 0).lo;
+    this.tpl = insertTemplate(hb, { note: "'cdc monitor'" });
+  }
+
+  async send(): Promise<void> {
+    const key = this.next++;
+    await this.ctx.query("source", insertSql(this.tpl, key, 1));
+    this.tracker.register(this.hb.name, 0, key, key, this.ctx.now());
+    this.sent++;
+  }
+}
+
+async function loop(ctx: Context, mode: Mode, tables: TableDef[], probe: Prober, poller: SinkPoller, tracker: LatencyTracker, intervalS: number, maxLatencyS: number): Promise<MonitorSummary> {
+  const history: number[] = [];
+  let prev: { at: number; tables: MonitorTable[] } | undefined;
+  let stale = 0;
+  const fullScreen = mode === "dashboard" && ctx.out.isTTY;
+  if (fullScreen) ctx.out.write("\x1b[?1049h\x1b[?25l");
+  poller.start();
+  try {
+    while (!ctx.interrupt.requested) {
+      const started = ctx.now();
+      const seenBefore = tracker.samples.length;
+      await probe.send();
+      while (tracker.pendingCount() > 0 && ctx.now() - started < intervalS * 1000 && !ctx.interrupt.requested) await ctx.interrupt.sleep(20);
+      if (ctx.interrupt.requested) break;
+      const counts = await countRows(ctx, tables);
+      const at = ctx.now();
+      const rows: MonitorTable[] = counts.tables.map((t, i) => {
+        const p = prev?.tables[i];
+        const dt = prev ? (at - prev.at) / 1000 : 0;
+        return {
+          table: t.table,
+          source: t.source,
+          sink: t.sink,
+          difference: t.difference,
+          sourceRate: p ? round((t.source - p.source) / dt) : null,
+          sinkRate: p ? round((t.sink - p.sink) / dt) : null,
+        };
+      });
+      prev = { at, tables: rows };
+      const mine = tracker.samples.slice(seenBefore).at(-1);
+      const latency = mine ? round(mine.visibleAt - mine.committedAt) : null;
+      const oldest = tracker.oldestPending();
+      const last = tracker.samples.at(-1);
+      const freshness = round(oldest !== undefined ? at - oldest : last ? last.visibleAt - last.committedAt : 0);
+      const snap: MonitorSnapshot = { time: new Date().toISOString(), probe: probe.sent, latencyMs: latency, freshnessMs: freshness, stale: freshness > maxLatencyS * 1000, tables: rows };
+      if (snap.stale) stale++;
+      if (latency !== null) history.push(latency);
+      if (mode === "json") ctx.out.write(JSON.stringify(snap) + "\n");
+      else if (mode === "simple" || !fullScreen) ctx.out.write(renderSimpleLine(snap) + "\n");
+      else {
+        const opts = { maxLatencyS, intervalS, width: ctx.out.columns ?? 80, source: describeEndpoint(ctx.endpoint("source")), sink: describeEndpoint(ctx.endpoint("sink")) };
+        ctx.out.write("\x1b[H\x1b[2J" + renderDashboard(snap, history, opts) + "\n");
+      }
+      await ctx.interrupt.sleep(intervalS * 1000 - (ctx.now() - started));
+    }
+  } finally {
+    if (fullScreen) ctx.out.write("\x1b[?25h\x1b[?1049l");
+    await poller.stop().catch(() => undefined);
+  }
+  return { probes: probe.sent, visible: tracker.samples.length, staleSnapshots: stale, latencyMs: roundStats(summarize(tracker.samples)) };
+}
+
+function renderSummary(s: MonitorSummary): string {
+  return `monitor stopped: ${s.probes} probe(s), ${s.visible} visible, ${s.staleSnapshots} stale snapshot(s); ${latencyLine(s.latencyMs)}`;
+}
