@@ -1,0 +1,591 @@
+/**
+ * A FAKE StarRocks FE for tests: a MySQL-protocol server (mysql2's server API) that reproduces the
+ * documented FE behaviour the providers rely on. It is not StarRocks. Sources for each behaviour:
+ * - SHOW COMPUTE NODES column list: StarRocks SHOW_COMPUTE_NODES.md (3.3+), as in starrocks.md §6.
+ * - ADD/DROP COMPUTE NODE error texts: fe/fe-core/.../system/SystemInfoService.java
+ *   ("Compute node already exists with same host <h> and port <p>", "compute node does not exists[<h>:<p>]").
+ * - Storage volumes: CREATE/ALTER/DESC/DROP_STORAGE_VOLUME.md, SET_DEFAULT_STORAGE_VOLUME.md; DESC columns
+ *   Name, Type, IsDefault, Location, Params (JSON, keys masked), Enabled, Comment; "default storage volume can
+ *   not be removed" (StorageVolumeMgr.removeStorageVolume).
+ * - SHOW CREATE TABLE columns `Table` and `Create Table`, types printed like bigint(20), decimal(12, 2).
+ *   ALTER TABLE ADD/DROP COLUMN are asynchronous schema-change jobs (applied after schemaChangeDelayMs).
+ * - SHOW USERS (`User`), SHOW GRANTS FOR (`UserIdentity`, `Catalog`, `Grants`), SET PASSWORD (SET_PASSWORD.md).
+ * Logins are verified with mysql_native_password, so a password change is real. Any statement it does not
+ * know fails with errno 1064, so a provider sending something undocumented fails its test.
+ */
+import * as crypto from "crypto";
+import * as net from "net";
+import { parseCreateTable } from "../../clients/starrocks";
+
+// mysql2's server side is untyped.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const mysql = require("mysql2");
+
+/**
+ * mysql_native_password, server side: the server stores sha1(sha1(pw)); the client sends
+ * sha1(pw) XOR sha1(scramble + sha1(sha1(pw))). Check: sha1(token XOR sha1(scramble + stored)) == stored.
+ */
+const sha1 = (...parts: Buffer[]) => {
+  const h = crypto.createHash("sha1");
+  for (const p of parts) h.update(p);
+  return h.digest();
+};
+const auth41 = {
+  doubleSha1(password: string): Buffer {
+    return sha1(sha1(Buffer.from(password, "utf8")));
+  },
+  verifyToken(seed1: Buffer, seed2: Buffer, token: Buffer, doubleSha: Buffer): boolean {
+    const mask = sha1(seed1, seed2, doubleSha);
+    const stage1 = Buffer.alloc(token.length);
+    for (let i = 0; i < token.length; i++) stage1[i] = token[i] ^ mask[i];
+    return sha1(stage1).equals(doubleSha);
+  },
+};
+
+export interface FakeNodeBehaviour {
+  /** Alive only this long after ADD (default: options.aliveDelayMs, else 0). */
+  aliveAfterMs?: number;
+  /** Never turns alive. */
+  never?: boolean;
+  /** ErrMsg shown while not alive. */
+  errMsg?: string;
+}
+
+export interface FakeFeOptions {
+  /** Accept connections only after this delay (the FE is still starting). */
+  startDelayMs?: number;
+  /** Default delay before a newly added node reports Alive = true. */
+  aliveDelayMs?: number;
+  /** Per node ("host:port") behaviour. */
+  nodes?: Record<string, FakeNodeBehaviour>;
+  /** Delay before an ALTER TABLE ADD/DROP COLUMN shows in SHOW CREATE TABLE. Default 200 ms. */
+  schemaChangeDelayMs?: number;
+}
+
+interface FakeUser {
+  /** sha1(sha1(password)); undefined for an empty password. */
+  doubleSha?: Buffer;
+  grants: string[];
+}
+
+interface FakeNode {
+  id: number;
+  host: string;
+  port: number;
+  addedAt: number;
+  behaviour: FakeNodeBehaviour;
+  /** Set by hooks. */
+  deadErrMsg?: string;
+}
+
+interface FakeVolume {
+  type: string;
+  location: string;
+  params: Record<string, string>;
+  enabled: boolean;
+  comment: string;
+}
+
+export interface FakeColumn {
+  name: string;
+  /** Upper-case render form, e.g. VARCHAR(80). */
+  type: string;
+  nullable: boolean;
+}
+
+export interface FakeTable {
+  columns: FakeColumn[];
+  keys: string[];
+  distribution: string[];
+  properties: Record<string, string>;
+}
+
+export interface LoggedStatement {
+  user: string;
+  sql: string;
+}
+
+const CN_COLUMNS = [
+  "ComputeNodeId", "IP", "HeartbeatPort", "BePort", "HttpPort", "BrpcPort", "LastStartTime", "LastHeartbeat", "Alive",
+  "SystemDecommissioned", "ClusterDecommissioned", "ErrMsg", "Version", "CpuCores", "NumRunningQueries", "MemUsedPct",
+  "CpuUsedPct", "HasStoragePath", "StarletPort", "WorkerId", "WarehouseName", "TabletNum",
+];
+
+class SqlError extends Error {
+  constructor(message: string, public readonly errno = 1064) {
+    super(message);
+  }
+}
+
+type Result = { columns: string[]; rows: (string | null)[][] } | { ok: true };
+
+function unescapeLiteral(s: string): string {
+  return s.replace(/''/g, "'").replace(/\\(.)/g, "$1");
+}
+
+const ACCOUNT = String.raw`'((?:[^'\\]|\\.|'')*)'\s*@\s*'([^']*)'`;
+const IDENT = String.raw`(?:\x60((?:[^\x60]|\x60\x60)+)\x60|([A-Za-z_][A-Za-z0-9_]*))`;
+
+function ident(m: RegExpExecArray, i: number): string {
+  return m[i] !== undefined ? m[i].replace(/``/g, "`") : m[i + 1];
+}
+
+function parseProps(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /"((?:[^"\\]|\\.)*)"\s*=\s*"((?:[^"\\]|\\.)*)"/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) out[JSON.parse(`"${m[1]}"`)] = JSON.parse(`"${m[2]}"`);
+  return out;
+}
+
+function displayType(t: string): string {
+  if (t === "BIGINT") return "bigint(20)";
+  if (t === "INT") return "int(11)";
+  const dec = /^DECIMAL\((\d+),(\d+)\)$/.exec(t);
+  if (dec) return `decimal(${dec[1]}, ${dec[2]})`;
+  return t.toLowerCase();
+}
+
+export class StarRocksFeFake {
+  readonly host = "127.0.0.1";
+  port = 0;
+  /** Every statement received, in order (test-visible). */
+  readonly log: LoggedStatement[] = [];
+  readonly users = new Map<string, FakeUser>();
+  readonly nodes: FakeNode[] = [];
+  readonly volumes = new Map<string, FakeVolume>();
+  defaultVolume?: string;
+  readonly databases = new Map<string, Map<string, FakeTable>>();
+  private server: any;
+  private nextNodeId = 10001;
+  private connId = 1;
+  private timers: NodeJS.Timeout[] = [];
+
+  private constructor(private readonly opts: FakeFeOptions) {
+    this.users.set("root", { grants: ["GRANT 'root' TO 'root'@'%'"] });
+  }
+
+  /** Starts the fake on a free loopback port; with startDelayMs it listens only after the delay. */
+  static async start(opts: FakeFeOptions = {}): Promise<StarRocksFeFake> {
+    const fe = new StarRocksFeFake(opts);
+    fe.port = await freePort();
+    fe.server = mysql.createServer();
+    fe.server.on("connection", (conn: any) => fe.onConnection(conn));
+    const listen = () => new Promise<void>((resolve) => fe.server.listen(fe.port, fe.host, () => resolve()));
+    if (opts.startDelayMs) {
+      const t = setTimeout(() => void listen(), opts.startDelayMs);
+      fe.timers.push(t);
+    } else await listen();
+    return fe;
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    for (const c of this.server?.connections ?? []) c.stream?.destroy();
+    await new Promise<void>((resolve) => {
+      try {
+        this.server._server.close(() => resolve());
+        for (const s of this.sockets) s.destroy();
+      } catch {
+        resolve();
+      }
+    });
+  }
+
+  private sockets = new Set<net.Socket>();
+
+  // ---- hooks for out-of-band changes -------------------------------------------------------------
+
+  /** Drops a node behind the provider's back. */
+  removeNode(host: string, port: number): void {
+    const i = this.nodes.findIndex((n) => n.host === host && n.port === port);
+    if (i >= 0) this.nodes.splice(i, 1);
+  }
+
+  /** Registers a node directly (as if added earlier by someone else). */
+  addNodeOutOfBand(host: string, port: number): void {
+    this.nodes.push({ id: this.nextNodeId++, host, port, addedAt: Date.now() - 3_600_000, behaviour: {} });
+  }
+
+  /** Marks a node dead with the given ErrMsg. */
+  killNode(host: string, port: number, errMsg: string): void {
+    const n = this.nodes.find((x) => x.host === host && x.port === port);
+    if (n) n.deadErrMsg = errMsg;
+  }
+
+  setColumnType(db: string, table: string, column: string, type: string): void {
+    const c = this.table(db, table).columns.find((x) => x.name === column);
+    if (!c) throw new Error(`fake: no column ${column}`);
+    c.type = type;
+  }
+
+  dropColumnOutOfBand(db: string, table: string, column: string): void {
+    const t = this.table(db, table);
+    t.columns = t.columns.filter((c) => c.name !== column);
+  }
+
+  dropTableOutOfBand(db: string, table: string): void {
+    this.databases.get(db)?.delete(table);
+  }
+
+  deleteUser(user: string): void {
+    this.users.delete(user);
+  }
+
+  /** Changes a user's password behind the provider's back. */
+  setPasswordOutOfBand(user: string, password: string): void {
+    const u = this.users.get(user);
+    if (!u) throw new Error(`fake: no user ${user}`);
+    u.doubleSha = password ? auth41.doubleSha1(password) : undefined;
+  }
+
+  revokeAll(user: string): void {
+    const u = this.users.get(user);
+    if (u) u.grants = u.grants.filter((g) => !/ ON /.test(g));
+  }
+
+  unsetDefaultVolume(): void {
+    this.defaultVolume = undefined;
+  }
+
+  table(db: string, table: string): FakeTable {
+    const t = this.databases.get(db)?.get(table);
+    if (!t) throw new Error(`fake: no table ${db}.${table}`);
+    return t;
+  }
+
+  statements(re?: RegExp): string[] {
+    return this.log.map((l) => l.sql).filter((s) => !re || re.test(s));
+  }
+
+  // ---- protocol -------------------------------------------------------------------------------
+
+  private onConnection(conn: any): void {
+    this.sockets.add(conn.stream);
+    conn.stream.on("close", () => this.sockets.delete(conn.stream));
+    conn.on("error", () => undefined);
+    let user = "";
+    conn.serverHandshake({
+      protocolVersion: 10,
+      serverVersion: "8.0.33-fake-starrocks-3.5",
+      connectionId: this.connId++,
+      statusFlags: 2,
+      characterSet: 33,
+      capabilityFlags: 0xffffff,
+      authCallback: (params: any, cb: (err: unknown, mysqlError?: { message: string; code: number }) => void) => {
+        const u = this.users.get(params.user);
+        const token: Buffer = params.authToken ?? Buffer.alloc(0);
+        let ok = false;
+        if (u) {
+          if (!u.doubleSha) ok = token.length === 0;
+          else ok = token.length === 20 && auth41.verifyToken(params.authPluginData1, params.authPluginData2, token, u.doubleSha);
+        }
+        if (!ok) {
+          cb(null, { message: `Access denied for user '${params.user}'@'${params.address ?? "127.0.0.1"}' (using password: ${token.length ? "YES" : "NO"})`, code: 1045 });
+          return;
+        }
+        user = params.user;
+        cb(null);
+        conn.sequenceId = 0;
+      },
+    });
+    const handle = (sql: string) => {
+      this.log.push({ user, sql });
+      let result: Result;
+      try {
+        result = this.execute(sql.trim().replace(/;\s*$/, ""), user);
+      } catch (err) {
+        const e = err as SqlError;
+        conn.writeError({ message: e.message, code: e.errno ?? 1064 });
+        conn.sequenceId = 0;
+        return;
+      }
+      if ("ok" in result) conn.writeOk({ affectedRows: 0 });
+      else {
+        conn.writeColumns(result.columns.map((name) => ({
+          catalog: "def", schema: "", table: "", orgTable: "", name, orgName: name, characterSet: 33, columnLength: 1024, columnType: 253, flags: 0, decimals: 0,
+        })));
+        for (const r of result.rows) conn.writeTextRow(r);
+        conn.writeEof();
+      }
+      conn.sequenceId = 0;
+    };
+    conn.on("query", handle);
+    // mysql2's server routes statements starting with SET to 'stmt_prepare'; they are plain queries here.
+    conn.on("stmt_prepare", handle);
+    conn.on("ping", () => {
+      conn.writeOk();
+      conn.sequenceId = 0;
+    });
+  }
+
+  // ---- statements -------------------------------------------------------------------------------
+
+  private execute(sql: string, user: string): Result {
+    let m: RegExpExecArray | null;
+    const rows = (columns: string[], data: (string | null)[][]): Result => ({ columns, rows: data });
+
+    if (/^SELECT\s+1$/i.test(sql)) return rows(["1"], [["1"]]);
+
+    // Compute nodes
+    if (/^SHOW\s+COMPUTE\s+NODES$/i.test(sql)) {
+      return rows(CN_COLUMNS, this.nodes.map((n) => {
+        const alive = this.alive(n);
+        const values: Record<string, string> = {
+          ComputeNodeId: String(n.id), IP: n.host, HeartbeatPort: String(n.port), BePort: "9060", HttpPort: "8040", BrpcPort: "8060",
+          LastStartTime: alive ? "2026-01-01 00:00:00" : "NULL", LastHeartbeat: alive ? "2026-01-01 00:00:05" : "NULL", Alive: String(alive),
+          SystemDecommissioned: "false", ClusterDecommissioned: "false", ErrMsg: alive ? "" : (n.deadErrMsg ?? n.behaviour.errMsg ?? ""),
+          Version: "3.5.12", CpuCores: "4", NumRunningQueries: "0", MemUsedPct: "1.00 %", CpuUsedPct: "0.0 %", HasStoragePath: "true",
+          StarletPort: "9070", WorkerId: String(n.id - 10000), WarehouseName: "default_warehouse", TabletNum: "0",
+        };
+        return CN_COLUMNS.map((c) => values[c]);
+      }));
+    }
+    if ((m = /^ALTER\s+SYSTEM\s+ADD\s+COMPUTE\s+NODE\s+"([^":]+):(\d+)"$/i.exec(sql))) {
+      const [host, port] = [m[1], Number(m[2])];
+      if (this.nodes.some((n) => n.host === host && n.port === port)) throw new SqlError(`Compute node already exists with same host ${host} and port ${port}`);
+      this.nodes.push({ id: this.nextNodeId++, host, port, addedAt: Date.now(), behaviour: this.opts.nodes?.[`${host}:${port}`] ?? {} });
+      return { ok: true };
+    }
+    if ((m = /^ALTER\s+SYSTEM\s+DROP\s+COMPUTE\s+NODE\s+"([^":]+):(\d+)"$/i.exec(sql))) {
+      const [host, port] = [m[1], Number(m[2])];
+      const i = this.nodes.findIndex((n) => n.host === host && n.port === port);
+      if (i < 0) throw new SqlError(`compute node does not exists[${host}:${port}]`);
+      this.nodes.splice(i, 1);
+      return { ok: true };
+    }
+
+    // Storage volumes
+    if (/^SHOW\s+STORAGE\s+VOLUMES$/i.test(sql)) return rows(["Storage Volume"], [...this.volumes.keys()].map((k) => [k]));
+    if ((m = new RegExp(`^DESC(?:RIBE)?\\s+STORAGE\\s+VOLUME\\s+${IDENT}$`, "i").exec(sql))) {
+      const name = ident(m, 1);
+      const v = this.volumes.get(name);
+      if (!v) throw new SqlError(`Unknown storage volume "${name}"`);
+      const params = Object.fromEntries(Object.entries(v.params).filter(([k]) => k !== "enabled").map(([k, val]) => [k, /access_key|secret_key/.test(k) ? "******" : val]));
+      return rows(["Name", "Type", "IsDefault", "Location", "Params", "Enabled", "Comment"],
+        [[name, v.type, String(this.defaultVolume === name), v.location, JSON.stringify(params), String(v.enabled), v.comment]]);
+    }
+    if ((m = new RegExp(`^CREATE\\s+STORAGE\\s+VOLUME\\s+(IF\\s+NOT\\s+EXISTS\\s+)?${IDENT}\\s+TYPE\\s*=\\s*(\\w+)\\s+LOCATIONS\\s*=\\s*\\(\\s*'([^']*)'\\s*\\)(?:\\s+COMMENT\\s+'([^']*)')?\\s+PROPERTIES\\s*\\(([\\s\\S]*)\\)$`, "i").exec(sql))) {
+      const name = ident(m, 2);
+      if (name === "builtin_storage_volume") throw new SqlError("builtin_storage_volume is reserved");
+      if (this.volumes.has(name)) {
+        if (m[1]) return { ok: true };
+        throw new SqlError(`Storage volume '${name}' already exists`);
+      }
+      const props = parseProps(m[7]);
+      this.volumes.set(name, { type: m[4].toUpperCase(), location: m[5], params: props, enabled: props.enabled === "true", comment: m[6] ?? "" });
+      return { ok: true };
+    }
+    if ((m = new RegExp(`^ALTER\\s+STORAGE\\s+VOLUME\\s+${IDENT}\\s+SET\\s*\\(([\\s\\S]*)\\)$`, "i").exec(sql))) {
+      const name = ident(m, 1);
+      const v = this.volumes.get(name);
+      if (!v) throw new SqlError(`Storage volume '${name}' does not exist`);
+      const props = parseProps(m[3]);
+      if (props.enabled === "false" && this.defaultVolume === name) throw new SqlError("Default volume can not be disabled");
+      for (const [k, val] of Object.entries(props)) {
+        if (k === "enabled") v.enabled = val === "true";
+        else v.params[k] = val;
+      }
+      return { ok: true };
+    }
+    if ((m = new RegExp(`^SET\\s+${IDENT}\\s+AS\\s+DEFAULT\\s+STORAGE\\s+VOLUME$`, "i").exec(sql))) {
+      const name = ident(m, 1);
+      if (!this.volumes.has(name)) throw new SqlError(`Storage volume '${name}' does not exist`);
+      this.defaultVolume = name;
+      return { ok: true };
+    }
+    if ((m = new RegExp(`^DROP\\s+STORAGE\\s+VOLUME\\s+(IF\\s+EXISTS\\s+)?${IDENT}$`, "i").exec(sql))) {
+      const name = ident(m, 2);
+      if (!this.volumes.has(name)) {
+        if (m[1]) return { ok: true };
+        throw new SqlError(`Storage volume '${name}' does not exist`);
+      }
+      if (this.defaultVolume === name) throw new SqlError("default storage volume can not be removed");
+      this.volumes.delete(name);
+      return { ok: true };
+    }
+
+    // Databases and tables
+    if (/^SHOW\s+DATABASES$/i.test(sql)) return rows(["Database"], [["_statistics_"], ["information_schema"], ["sys"], ...[...this.databases.keys()].map((d) => [d])]);
+    if ((m = new RegExp(`^CREATE\\s+DATABASE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?${IDENT}$`, "i").exec(sql))) {
+      const db = ident(m, 2);
+      if (this.databases.has(db)) {
+        if (m[1]) return { ok: true };
+        throw new SqlError(`Can't create database '${db}'; database exists`, 1007);
+      }
+      this.databases.set(db, new Map());
+      return { ok: true };
+    }
+    if ((m = new RegExp(`^DROP\\s+DATABASE\\s+(IF\\s+EXISTS\\s+)?${IDENT}(\\s+FORCE)?$`, "i").exec(sql))) {
+      const db = ident(m, 2);
+      if (!this.databases.has(db) && !m[1]) throw new SqlError(`Can't drop database '${db}'; database doesn't exist`, 1008);
+      this.databases.delete(db);
+      return { ok: true };
+    }
+    if ((m = new RegExp(`^SHOW\\s+TABLES\\s+FROM\\s+${IDENT}$`, "i").exec(sql))) {
+      const db = ident(m, 1);
+      const tables = this.databases.get(db);
+      if (!tables) throw new SqlError(`Unknown database '${db}'`, 1049);
+      return rows([`Tables_in_${db}`], [...tables.keys()].map((t) => [t]));
+    }
+    if ((m = new RegExp(`^CREATE\\s+TABLE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?${IDENT}\\.${IDENT}\\s*([\\s\\S]*)$`, "i").exec(sql))) {
+      const db = ident(m, 2);
+      const name = ident(m, 4);
+      const tables = this.databases.get(db);
+      if (!tables) throw new SqlError(`Unknown database '${db}'`, 1049);
+      if (tables.has(name)) {
+        if (m[1]) return { ok: true };
+        throw new SqlError(`Table '${name}' already exists`, 1050);
+      }
+      if (!this.defaultVolume) throw new SqlError("fake FE: no default storage volume is set (shared-data needs one before CREATE TABLE)");
+      const parsed = parseCreateTable(`CREATE TABLE t ${m[6]}`);
+      if (!/PRIMARY\s+KEY/i.test(m[6]) || parsed.keys.length === 0) throw new SqlError("fake FE: only Primary Key tables are supported");
+      const propsText = /PROPERTIES\s*\(([\s\S]*)\)\s*$/i.exec(m[6]);
+      tables.set(name, { columns: parsed.columns, keys: parsed.keys, distribution: parsed.distribution, properties: propsText ? parseProps(propsText[1]) : {} });
+      return { ok: true };
+    }
+    if ((m = new RegExp(`^SHOW\\s+CREATE\\s+TABLE\\s+${IDENT}\\.${IDENT}$`, "i").exec(sql))) {
+      const db = ident(m, 1);
+      const name = ident(m, 3);
+      const t = this.databases.get(db)?.get(name);
+      if (!t) throw new SqlError(`Unknown table '${db}.${name}'`, 1051);
+      return rows(["Table", "Create Table"], [[name, this.renderCreateTable(name, t)]]);
+    }
+    if ((m = new RegExp(`^ALTER\\s+TABLE\\s+${IDENT}\\.${IDENT}\\s+(ADD|DROP)\\s+COLUMN\\s+([\\s\\S]+)$`, "i").exec(sql))) {
+      const db = ident(m, 1);
+      const name = ident(m, 3);
+      const t = this.databases.get(db)?.get(name);
+      if (!t) throw new SqlError(`Unknown table '${db}.${name}'`, 1051);
+      const delay = this.opts.schemaChangeDelayMs ?? 200;
+      if (m[5].toUpperCase() === "ADD") {
+        const am = new RegExp(`^([\\s\\S]+?)(?:\\s+AFTER\\s+${IDENT})?$`, "i").exec(m[6])!;
+        const col = parseCreateTable(`CREATE TABLE t (${am[1]})`).columns[0];
+        if (!col) throw new SqlError(`fake FE: cannot parse column definition ${am[1]}`);
+        if (t.columns.some((c) => c.name === col.name)) throw new SqlError(`Can not add column which already exists in base table: ${col.name}`);
+        const after = am[2] !== undefined || am[3] !== undefined ? ident(am, 2) : undefined;
+        this.later(delay, () => {
+          const i = after ? t.columns.findIndex((c) => c.name === after) + 1 : t.columns.length;
+          t.columns.splice(i > 0 ? i : t.columns.length, 0, col);
+        });
+      } else {
+        const dm = new RegExp(`^${IDENT}$`, "i").exec(m[6].trim());
+        const colName = dm ? ident(dm, 1) : m[6].trim();
+        if (!t.columns.some((c) => c.name === colName)) throw new SqlError(`Column does not exists: ${colName}`);
+        if (t.keys.includes(colName)) throw new SqlError(`Can not drop key column in primary data model table`);
+        this.later(delay, () => {
+          t.columns = t.columns.filter((c) => c.name !== colName);
+        });
+      }
+      return { ok: true };
+    }
+    if ((m = new RegExp(`^DROP\\s+TABLE\\s+(IF\\s+EXISTS\\s+)?${IDENT}\\.${IDENT}(\\s+FORCE)?$`, "i").exec(sql))) {
+      const db = ident(m, 2);
+      const name = ident(m, 4);
+      const tables = this.databases.get(db);
+      if (!tables?.has(name)) {
+        if (m[1]) return { ok: true };
+        throw new SqlError(`Unknown table '${db}.${name}'`, 1051);
+      }
+      tables.delete(name);
+      return { ok: true };
+    }
+
+    // Users, grants, passwords
+    if (/^SHOW\s+USERS$/i.test(sql)) return rows(["User"], [...this.users.keys()].map((u) => [`'${u}'@'%'`]));
+    if ((m = new RegExp(`^CREATE\\s+USER\\s+(IF\\s+NOT\\s+EXISTS\\s+)?${ACCOUNT}\\s+IDENTIFIED\\s+BY\\s+'((?:[^'\\\\]|\\\\.|'')*)'$`, "i").exec(sql))) {
+      const name = unescapeLiteral(m[2]);
+      if (this.users.has(name)) {
+        if (m[1]) return { ok: true };
+        throw new SqlError(`Operation CREATE USER failed for '${name}'@'%' : user already exists`, 1396);
+      }
+      const pw = unescapeLiteral(m[4]);
+      this.users.set(name, { doubleSha: pw ? auth41.doubleSha1(pw) : undefined, grants: [`GRANT 'public' TO '${name}'@'%'`] });
+      return { ok: true };
+    }
+    if ((m = new RegExp(`^ALTER\\s+USER\\s+${ACCOUNT}\\s+IDENTIFIED\\s+BY\\s+'((?:[^'\\\\]|\\\\.|'')*)'$`, "i").exec(sql))) {
+      const u = this.users.get(unescapeLiteral(m[1]));
+      if (!u) throw new SqlError(`Operation ALTER USER failed for '${unescapeLiteral(m[1])}'@'%' : user not exists`, 1396);
+      const pw = unescapeLiteral(m[3]);
+      u.doubleSha = pw ? auth41.doubleSha1(pw) : undefined;
+      return { ok: true };
+    }
+    if ((m = new RegExp(`^DROP\\s+USER\\s+(IF\\s+EXISTS\\s+)?${ACCOUNT}$`, "i").exec(sql))) {
+      const name = unescapeLiteral(m[2]);
+      if (!this.users.has(name) && !m[1]) throw new SqlError(`Operation DROP USER failed for '${name}'@'%' : user not exists`, 1396);
+      this.users.delete(name);
+      return { ok: true };
+    }
+    if ((m = new RegExp(`^GRANT\\s+([A-Z ,]+?)\\s+ON\\s+ALL\\s+TABLES\\s+IN\\s+DATABASE\\s+${IDENT}\\s+TO\\s+USER\\s+${ACCOUNT}$`, "i").exec(sql))) {
+      const name = unescapeLiteral(m[4]);
+      const u = this.users.get(name);
+      if (!u) throw new SqlError(`cannot find user '${name}'@'%'`);
+      const privs = m[1].split(",").map((p) => p.trim().toUpperCase());
+      u.grants.push(`GRANT ${privs.join(", ")} ON ALL TABLES IN DATABASE ${ident(m, 2)} TO USER '${name}'@'%'`);
+      return { ok: true };
+    }
+    if ((m = new RegExp(`^SHOW\\s+GRANTS\\s+FOR\\s+${ACCOUNT}$`, "i").exec(sql))) {
+      const name = unescapeLiteral(m[1]);
+      const u = this.users.get(name);
+      if (!u) throw new SqlError(`Getting analyzing error. Detail message: cannot find user '${name}'@'%'.`);
+      return rows(["UserIdentity", "Catalog", "Grants"], u.grants.map((g) => [`'${name}'@'%'`, / ON /.test(g) ? "default_catalog" : null, g]));
+    }
+    if ((m = /^SET\s+PASSWORD\s*=\s*PASSWORD\s*\(\s*'((?:[^'\\]|\\.|'')*)'\s*\)$/i.exec(sql))) {
+      const u = this.users.get(user)!;
+      const pw = unescapeLiteral(m[1]);
+      u.doubleSha = pw ? auth41.doubleSha1(pw) : undefined;
+      return { ok: true };
+    }
+    if ((m = new RegExp(`^SET\\s+PASSWORD\\s+FOR\\s+${ACCOUNT}\\s*=\\s*PASSWORD\\s*\\(\\s*'((?:[^'\\\\]|\\\\.|'')*)'\\s*\\)$`, "i").exec(sql))) {
+      const u = this.users.get(unescapeLiteral(m[1]));
+      if (!u) throw new SqlError(`cannot find user '${unescapeLiteral(m[1])}'@'%'`);
+      const pw = unescapeLiteral(m[3]);
+      u.doubleSha = pw ? auth41.doubleSha1(pw) : undefined;
+      return { ok: true };
+    }
+    throw new SqlError(`fake StarRocks FE does not support this statement: ${sql.slice(0, 120)}`);
+  }
+
+  private alive(n: FakeNode): boolean {
+    if (n.deadErrMsg !== undefined || n.behaviour.never) return false;
+    const after = n.behaviour.aliveAfterMs ?? this.opts.aliveDelayMs ?? 0;
+    return Date.now() - n.addedAt >= after;
+  }
+
+  private later(ms: number, fn: () => void): void {
+    if (ms <= 0) fn();
+    else this.timers.push(setTimeout(fn, ms));
+  }
+
+  private renderCreateTable(name: string, t: FakeTable): string {
+    const q = (s: string) => "`" + s + "`";
+    const cols = t.columns.map((c) => `  ${q(c.name)} ${displayType(c.type)} ${c.nullable ? "NULL" : "NOT NULL"} COMMENT ""`);
+    const props = { compression: "LZ4", ...t.properties, replication_num: "1" };
+    return [
+      `CREATE TABLE ${q(name)} (`,
+      cols.join(",\n"),
+      `) ENGINE=OLAP `,
+      `PRIMARY KEY(${t.keys.map(q).join(", ")})`,
+      `DISTRIBUTED BY HASH(${t.distribution.map(q).join(", ")})`,
+      `PROPERTIES (`,
+      Object.entries(props).map(([k, v]) => `"${k}" = "${v}"`).join(",\n"),
+      `);`,
+    ].join("\n");
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Unused helper kept for tests that need a random secret. */
+export function randomSecret(): string {
+  return crypto.randomBytes(12).toString("base64url");
+}
