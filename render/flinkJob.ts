@@ -212,7 +212,7 @@ export function renderJobScript(spec: CdcJobSpec): string {
   ];
   const header = [
     `-- CDC job ${spec.pipelineName}: MySQL table ${spec.table} -> StarRocks.`,
-    `-- Submit each statement separately, with execution config ${PIPELINE_NAME_KEY}=${spec.pipelineName};`,
+    `-- Submit each statement separately, with execution config ${PIPELINE_NAME_KEY}=${spec.pipelineName}.`,
     `-- MySQL server-id range ${spec.serverIdRange.start}-${spec.serverIdRange.end}. Secrets are placeholders.`,
   ].join("\n");
   return `${header}\n\n${masked.map((s) => s + ";").join("\n\n")}\n`;
