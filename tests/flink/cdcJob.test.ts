@@ -1,0 +1,332 @@
+/**
+ * The CdcJob provider against the Flink fake (tests/fakes/flink.ts) and an in-memory object store: create,
+ * no-op diff, upgrades through savepoints (and a failed savepoint), stateless upgrades, refresh of a failed
+ * job, resume after a JobManager restart, delete (stop, and the cancel fallback), the savepoint nonce.
+ * No timed assertions: the fake advances job states per observation.
+ */
+import * as net from "net";
+import { FlinkClient } from "../../clients/flink";
+import { resolveConfig } from "../../config";
+import { CdcJobInputs, CdcJobOutputs, createCdcJobProvider, newestRetainedState, registryKey } from "../../providers/cdcJob";
+import { renderCdcJobs } from "../../render/flinkJob";
+import { FlinkFake, MemoryObjectStore } from "../fakes/flink";
+
+const cfg = resolveConfig({ tables: ["orders", "customers"] }, { stack: "test" });
+const SECRETS = { cdcPassword: "cdc-pw-Zq81", loaderPassword: "loader-pw-Xy72" };
+const [orders] = renderCdcJobs(cfg, SECRETS);
+const BUCKET = "bkt";
+
+let fake: FlinkFake;
+let store: MemoryObjectStore;
+let logs: string[];
+let provider: ReturnType<typeof createCdcJobProvider>;
+
+beforeEach(async () => {
+  store = new MemoryObjectStore();
+  fake = await new FlinkFake({ store, bucket: BUCKET }).start();
+  logs = [];
+  provider = createCdcJobProvider({ objectStore: () => store, log: (m) => logs.push(m), pollInitialMs: 2, pollMaxMs: 10 });
+});
+afterEach(() => fake.close());
+
+async function checked(over: Partial<CdcJobInputs> = {}): Promise<CdcJobInputs> {
+  const raw = {
+    gatewayUrl: fake.gatewayUrl,
+    restUrl: fake.restUrl,
+    statements: orders.statements,
+    pipelineName: orders.pipelineName,
+    table: orders.table,
+    serverIdRange: orders.serverIdRange,
+    savepointDir: `s3://${BUCKET}/flink/savepoints`,
+    timeoutMs: 5000,
+    providerVersion: "1.0.0",
+    s3Endpoint: "http://127.0.0.1:1",
+    s3AccessKey: "access-AK9",
+    s3SecretKey: "secret-SK7",
+    bucket: BUCKET,
+    ...over,
+  };
+  const r = await provider.check!({}, raw);
+  expect(r.failures).toEqual([]);
+  return r.inputs as CdcJobInputs;
+}
+
+async function create(over: Partial<CdcJobInputs> = {}): Promise<{ inputs: CdcJobInputs; outs: CdcJobOutputs }> {
+  const inputs = await checked(over);
+  const r = await provider.create(inputs);
+  expect(r.id).toBe(orders.pipelineName);
+  return { inputs, outs: r.outs as CdcJobOutputs };
+}
+
+/** A loopback port with nothing listening. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function allText(): string {
+  return logs.join("\n");
+}
+
+function expectNoSecrets(text: string): void {
+  for (const s of [SECRETS.cdcPassword, SECRETS.loaderPassword, "secret-SK7"]) expect(text).not.toContain(s);
+}
+
+describe("create", () => {
+  test("submits one statement per request with pipeline.name, closes the session, waits for RUNNING", async () => {
+    const { outs } = await create();
+    const job = fake.jobs.get(outs.jobId)!;
+    expect(job.state).toBe("RUNNING");
+    expect(job.name).toBe("starrocks-cdc-test-cdc-orders");
+    expect(outs).toMatchObject({ jobName: orders.pipelineName, jobState: "RUNNING", serverIdRange: orders.serverIdRange, lastSavepoint: "", restoredFrom: "", jobHistory: [outs.jobId] });
+    const posts = fake.requestsTo("POST", /\/v3\/sessions\/[^/]+\/statements$/);
+    expect(posts.map((p) => p.body.statement)).toEqual(orders.statements);
+    for (const p of posts) expect(p.body.executionConfig).toEqual({ "pipeline.name": orders.pipelineName });
+    expect(fake.requestsTo("DELETE", /^\/v3\/sessions\/[^/]+$/)).toHaveLength(1);
+    for (const r of fake.requestsTo("GET", /\/result\//)) expect(r.query.rowFormat).toBe("JSON");
+    expect(JSON.parse((await store.getText(registryKey(orders.pipelineName)))!).jobIds).toEqual([outs.jobId]);
+    expect(outs.statements).toEqual(orders.statements); // same key as the secret input, so it stays secret
+  });
+
+  test("reports the job's failure cause, without secrets", async () => {
+    fake.mode.failJobsWith = `java.sql.SQLException: Access denied for user 'flink_cdc' with 'password' = '${SECRETS.cdcPassword}' (using password: ${SECRETS.cdcPassword})`;
+    const inputs = await checked();
+    const err: Error = await provider.create(inputs).then(() => { throw new Error("create succeeded"); }, (e) => e);
+    expect(err.message).toMatch(/creating CDC job starrocks-cdc-test-cdc-orders failed: .*FAILED instead of RUNNING.*Access denied/);
+    expectNoSecrets(err.message);
+  });
+
+  test("adopts a running job of the same pipeline instead of submitting a duplicate", async () => {
+    const first = await create();
+    const inserts = fake.submissions().length;
+    const again = await create();
+    expect(again.outs.jobId).toBe(first.outs.jobId);
+    expect(fake.submissions()).toHaveLength(inserts);
+    expect(fake.runningJobs()).toHaveLength(1);
+  });
+});
+
+describe("diff", () => {
+  test("no changes when nothing changed", async () => {
+    const { inputs, outs } = await create();
+    const d = await provider.diff!(outs.pipelineName, outs, inputs);
+    expect(d.changes).toBe(false);
+    expect(d.replaces).toEqual([]);
+  });
+
+  test("statements change -> update; pipeline identity -> replace (delete first)", async () => {
+    const { outs } = await create();
+    const changed = await checked({ statements: [...orders.statements.slice(0, 2), orders.statements[2] + " "] });
+    expect(await provider.diff!("x", outs, changed)).toMatchObject({ changes: true, replaces: [] });
+    const renamed = await checked({ pipelineName: "other" });
+    expect(await provider.diff!("x", outs, renamed)).toMatchObject({ changes: true, replaces: ["pipelineName"], deleteBeforeReplace: true });
+  });
+});
+
+describe("update", () => {
+  const newSql = () => renderCdcJobs(resolveConfig({ tables: ["orders"], sinkFlushIntervalMs: 5000 }, { stack: "test" }), SECRETS)[0].statements;
+
+  test("stops with a savepoint and resubmits restoring from it", async () => {
+    const { outs } = await create();
+    const news = await checked({ statements: newSql() });
+    const r = await provider.update!(outs.pipelineName, outs, news);
+    const o = r.outs as CdcJobOutputs;
+    const stop = fake.requestsTo("POST", /\/jobs\/[0-9a-f]{32}\/stop$/);
+    expect(stop).toHaveLength(1);
+    expect(stop[0].body).toEqual({ targetDirectory: `s3://${BUCKET}/flink/savepoints`, drain: false });
+    expect(fake.jobs.get(outs.jobId)!.state).toBe("FINISHED");
+    expect(o.jobId).not.toBe(outs.jobId);
+    expect(fake.jobs.get(o.jobId)!.state).toBe("RUNNING");
+    expect(o.lastSavepoint).toMatch(new RegExp(`^s3://${BUCKET}/flink/savepoints/savepoint-${outs.jobId.slice(0, 6)}-[0-9a-f]+$`));
+    const last = fake.submissions().at(-1)!;
+    expect(last.executionConfig).toEqual({ "pipeline.name": orders.pipelineName, "execution.state-recovery.path": o.lastSavepoint });
+    expect(last.statement).toBe(news.statements[2]);
+    expect(o).toMatchObject({ restoredFrom: o.lastSavepoint, jobHistory: [outs.jobId, o.jobId], statements: news.statements });
+    // The new session's CREATE statements carry the new options, without SET.
+    expect(fake.requestsTo("POST", /\/statements$/).every((p) => !/^\s*SET\b/i.test(p.body.statement))).toBe(true);
+  });
+
+  test("a failed savepoint aborts the update and leaves the old job RUNNING", async () => {
+    const { outs } = await create();
+    fake.mode.failSavepointsWith = "org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint Coordinator is suspending.";
+    const news = await checked({ statements: newSql() });
+    const err: Error = await provider.update!(outs.pipelineName, outs, news).then(() => { throw new Error("update succeeded"); }, (e) => e);
+    expect(err.message).toMatch(/stop-with-savepoint of job [0-9a-f]{32} failed, the old job keeps running.*Checkpoint Coordinator is suspending/);
+    expectNoSecrets(err.message);
+    expect(fake.jobs.get(outs.jobId)!.state).toBe("RUNNING");
+    expect(fake.submissions()).toHaveLength(1);
+  });
+
+  test("stateless upgrade cancels and starts from a fresh snapshot", async () => {
+    const { outs } = await create();
+    fake.completeCheckpoint(outs.jobId);
+    const news = await checked({ statements: newSql(), upgradeMode: "stateless" });
+    const o = (await provider.update!(outs.pipelineName, outs, news)).outs as CdcJobOutputs;
+    const cancel = fake.requestsTo("PATCH", /^\/jobs\/[0-9a-f]{32}$/);
+    expect(cancel).toHaveLength(1);
+    expect(cancel[0].query).toEqual({ mode: "cancel" });
+    expect(cancel[0].status).toBe(202);
+    expect(fake.jobs.get(outs.jobId)!.state).toBe("CANCELED");
+    expect(fake.requestsTo("POST", /\/stop$/)).toHaveLength(0);
+    expect(fake.submissions().at(-1)!.executionConfig).toEqual({ "pipeline.name": orders.pipelineName });
+    expect(o).toMatchObject({ restoredFrom: "", jobHistory: [o.jobId] });
+    // Loss recovery will not go back to the pre-upgrade state.
+    expect(JSON.parse((await store.getText(registryKey(orders.pipelineName)))!).jobIds).toEqual([o.jobId]);
+  });
+
+  test("savepoint nonce takes a one-off savepoint; the job keeps running", async () => {
+    const { outs } = await create();
+    const news = await checked({ savepointNonce: "2025-06-01" });
+    expect((await provider.diff!("x", outs, news)).changes).toBe(true);
+    const o = (await provider.update!(outs.pipelineName, outs, news)).outs as CdcJobOutputs;
+    const sp = fake.requestsTo("POST", /\/jobs\/[0-9a-f]{32}\/savepoints$/);
+    expect(sp).toHaveLength(1);
+    expect(sp[0].body).toEqual({ "target-directory": `s3://${BUCKET}/flink/savepoints`, "cancel-job": false });
+    expect(o.jobId).toBe(outs.jobId);
+    expect(fake.jobs.get(outs.jobId)!.state).toBe("RUNNING");
+    expect(o.lastSavepoint).toMatch(/savepoint-/);
+    expect(o.savepointNonce).toBe("2025-06-01");
+    expect(fake.submissions()).toHaveLength(1);
+  });
+
+  test("options-only changes are recorded without touching the job", async () => {
+    const { outs } = await create();
+    const news = await checked({ timeoutMs: 7000 });
+    const o = (await provider.update!(outs.pipelineName, outs, news)).outs as CdcJobOutputs;
+    expect(o.jobId).toBe(outs.jobId);
+    expect(o.timeoutMs).toBe(7000);
+    expect(fake.requestsTo("POST", /\/(stop|savepoints)$/)).toHaveLength(0);
+  });
+});
+
+describe("refresh and recovery", () => {
+  test("a FAILED job is reported with its state; the update resubmits from its newest checkpoint", async () => {
+    const { inputs, outs } = await create();
+    fake.completeCheckpoint(outs.jobId);
+    const newest = fake.completeCheckpoint(outs.jobId);
+    fake.failJob(outs.jobId, "java.io.IOException: connection reset");
+    const read = await provider.read!(outs.pipelineName, outs);
+    expect(read.id).toBe(outs.pipelineName);
+    expect(read.props!.jobState).toBe("FAILED");
+    const d = await provider.diff!(outs.pipelineName, read.props, inputs);
+    expect(d).toMatchObject({ changes: true, replaces: [] });
+    const o = (await provider.update!(outs.pipelineName, read.props, inputs)).outs as CdcJobOutputs;
+    expect(fake.jobs.get(o.jobId)!.state).toBe("RUNNING");
+    expect(o.restoredFrom).toBe(newest);
+    expect(newest).toMatch(new RegExp(`^s3://${BUCKET}/flink/checkpoints/${outs.jobId}/chk-\\d+$`));
+    expect(fake.submissions().at(-1)!.executionConfig["execution.state-recovery.path"]).toBe(newest);
+  });
+
+  test("after a JobManager restart: refresh reports the job gone, create resumes from the newest retained checkpoint", async () => {
+    const { inputs, outs } = await create();
+    fake.completeCheckpoint(outs.jobId);
+    const newest = fake.completeCheckpoint(outs.jobId);
+    // Retained state of an unrelated pipeline, newer, must be ignored.
+    store.put(`flink/checkpoints/${"e".repeat(32)}/chk-99/_metadata`);
+    fake.restart();
+    expect(await new FlinkClient({ gatewayUrl: fake.gatewayUrl, restUrl: fake.restUrl, timeoutMs: 1000 }).getJob(outs.jobId)).toBeUndefined();
+    const read = await provider.read!(outs.pipelineName, outs);
+    expect(read.id).toBe("");
+    // pulumi refresh dropped the resource; the next up creates it again from the inputs alone.
+    const r = await provider.create(inputs);
+    const o = r.outs as CdcJobOutputs;
+    expect(o.restoredFrom).toBe(newest);
+    expect(fake.submissions().at(-1)!.executionConfig).toEqual({ "pipeline.name": orders.pipelineName, "execution.state-recovery.path": newest });
+    expect(o.jobHistory).toEqual([outs.jobId, o.jobId]);
+    expect(allText()).toContain(`resuming from checkpoint ${newest}`);
+  });
+
+  test("a savepoint newer than the checkpoints wins", async () => {
+    const { inputs, outs } = await create();
+    fake.completeCheckpoint(outs.jobId);
+    const sp = (await provider.update!(outs.pipelineName, outs, await checked({ savepointNonce: "1" }))).outs as CdcJobOutputs;
+    fake.restart();
+    const o = (await provider.create(inputs)).outs as CdcJobOutputs;
+    expect(o.restoredFrom).toBe(sp.lastSavepoint);
+  });
+
+  test("read finds a job by pipeline.name when its id is unknown", async () => {
+    const { outs } = await create();
+    fake.restart();
+    const client = new FlinkClient({ gatewayUrl: fake.gatewayUrl, restUrl: fake.restUrl, timeoutMs: 2000, initialDelayMs: 2 });
+    const s = await client.openSession();
+    for (const st of orders.statements) await client.runStatement(s, st, { "pipeline.name": orders.pipelineName });
+    const read = await provider.read!(outs.pipelineName, outs);
+    expect(read.id).toBe(outs.pipelineName);
+    expect(read.props!.jobId).not.toBe(outs.jobId);
+    expect(fake.jobs.get(read.props!.jobId)!.name).toBe(orders.pipelineName);
+    expect(read.props!.jobHistory).toEqual([outs.jobId, read.props!.jobId]);
+  });
+
+  test("newestRetainedState only considers the given job ids and _metadata files", async () => {
+    const a = "a".repeat(32);
+    const b = "b".repeat(32);
+    store.put(`flink/checkpoints/${a}/chk-1/_metadata`);
+    store.put(`flink/checkpoints/${a}/chk-2/_metadata`);
+    store.put(`flink/checkpoints/${a}/shared/xyz`);
+    store.put(`flink/checkpoints/${b}/chk-9/_metadata`);
+    const got = await newestRetainedState(store, `s3://${BUCKET}/flink/checkpoints`, `s3://${BUCKET}/flink/savepoints`, [a]);
+    expect(got).toMatchObject({ path: `s3://${BUCKET}/flink/checkpoints/${a}/chk-2`, kind: "checkpoint", jobId: a });
+    expect(await newestRetainedState(store, `s3://${BUCKET}/flink/checkpoints`, `s3://${BUCKET}/flink/savepoints`, [])).toBeUndefined();
+  });
+});
+
+describe("delete", () => {
+  test("stops with a savepoint and logs its path", async () => {
+    const { outs } = await create();
+    await provider.delete!(outs.pipelineName, outs);
+    expect(fake.jobs.get(outs.jobId)!.state).toBe("FINISHED");
+    expect(fake.requestsTo("PATCH", /.*/)).toHaveLength(0);
+    expect(allText()).toMatch(new RegExp(`stopped job ${outs.jobId} with savepoint s3://${BUCKET}/flink/savepoints/savepoint-`));
+    expect(await store.getText(registryKey(orders.pipelineName))).toBeUndefined();
+    expectNoSecrets(allText());
+  });
+
+  test("cancels when the stop does not complete within the timeout", async () => {
+    const { outs } = await create();
+    fake.mode.savepointsHang = true;
+    await provider.delete!(outs.pipelineName, { ...outs, timeoutMs: 200 });
+    expect(fake.requestsTo("POST", /\/stop$/)).toHaveLength(1);
+    expect(fake.requestsTo("PATCH", /^\/jobs\//)[0].query).toEqual({ mode: "cancel" });
+    expect(fake.jobs.get(outs.jobId)!.state).toBe("CANCELED");
+    expect(allText()).toMatch(/did not complete .*timed out.*cancelling it/);
+  });
+
+  test("is idempotent when the job is already gone", async () => {
+    const { outs } = await create();
+    fake.restart();
+    await provider.delete!(outs.pipelineName, outs);
+    expect(fake.requestsTo("POST", /\/stop$/)).toHaveLength(0);
+  });
+});
+
+describe("client behaviour", () => {
+  test("an unreachable service times out with the service, the address and the last error", async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const client = new FlinkClient({ gatewayUrl: url, restUrl: url, timeoutMs: 150, initialDelayMs: 10, maxDelayMs: 20 });
+    await expect(client.openSession()).rejects.toThrow(new RegExp(`timed out after .* waiting for Flink SQL Gateway to answer POST /sessions at http://127\\.0\\.0\\.1:${port}; last seen: .*ECONNREFUSED`));
+    await expect(client.getJob("0".repeat(32))).rejects.toThrow(new RegExp(`Flink JobManager .* at http://127\\.0\\.0\\.1:${port}`));
+  });
+
+  test("two statements in one request fail with Flink's error, secrets scrubbed", async () => {
+    const client = new FlinkClient({ gatewayUrl: fake.gatewayUrl, restUrl: fake.restUrl, timeoutMs: 2000, initialDelayMs: 2 });
+    const s = await client.openSession();
+    const err: Error = await client.runStatement(s, `${orders.statements[0]};\n${orders.statements[1]}`).then(() => { throw new Error("ok"); }, (e) => e);
+    expect(err.message).toMatch(/HTTP 500: Failed to fetchResults\..*Unsupported SQL statement! Execute statement only accepts a single SQL statement/);
+    expectNoSecrets(err.message);
+  });
+
+  test("check rejects missing and malformed inputs, and tolerates unknowns", async () => {
+    const r = await provider.check!({}, { gatewayUrl: "x", upgradeMode: "blue", serverIdRange: { start: 5, end: 1 }, bucket: "b", savepointDir: "s3://other/sp" });
+    const props = r.failures!.map((f) => f.property);
+    expect(props).toEqual(expect.arrayContaining(["restUrl", "statements", "pipelineName", "table", "upgradeMode", "serverIdRange", "savepointDir"]));
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const u = await provider.check!({}, { ...(await checked()), statements: unknown, gatewayUrl: unknown });
+    expect(u.failures).toEqual([]);
+  });
+});
