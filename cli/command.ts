@@ -11,12 +11,19 @@ export interface CommandResult<T = unknown> {
   human?: string;
 }
 
-export interface Command {
+/**
+ * parse() validates arguments without touching the network (usage errors come first, exit 2); main then
+ * resolves the endpoints in `needs`, and run() does the work.
+ */
+export interface Command<O = unknown> {
   name: string;
   summary: string;
   usage: string[];
   flags: FlagSpec[];
-  run(ctx: Context, args: Parsed): Promise<CommandResult>;
+  /** Endpoints resolved before run(), so a missing one is a usage error (2) before any connection error (3). */
+  needs: Array<"source" | "sink">;
+  parse(args: Parsed): O;
+  run(ctx: Context, opts: O): Promise<CommandResult>;
 }
 
 export const TIMEOUT_FLAG: FlagSpec = { name: "timeout", type: "number", value: "SECONDS", help: "how long to wait for rows to appear in the sink (default 60)" };

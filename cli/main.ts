@@ -15,7 +15,8 @@ import { Connections, StackReader } from "./connections";
 import { Context, Interrupt, Output } from "./context";
 import { EXIT, UsageError, classify } from "./errors";
 
-export const COMMANDS: readonly Command[] = [latencyCommand, loadCommand, countsCommand, cleanupCommand, benchCommand, monitorCommand, preflightCommand];
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const COMMANDS: readonly Command<any>[] = [latencyCommand, loadCommand, countsCommand, cleanupCommand, benchCommand, monitorCommand, preflightCommand];
 
 export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: "source", type: "string", value: "URL", help: "source MySQL, mysql://user:password@host:port/db (or CDC_SOURCE_URL)" },
@@ -25,7 +26,7 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: "help", type: "boolean", short: "h", help: "show help" },
 ];
 
-export function usage(cmd?: Command): string {
+export function usage(cmd?: Command<unknown>): string {
   if (cmd) {
     return [`usage: ${cmd.usage.join("\n       ")}`, "", cmd.summary, "", "options:", ...formatFlags(cmd.flags), ...formatFlags(GLOBAL_FLAGS)].join("\n");
   }
@@ -75,6 +76,7 @@ export async function main(argv: readonly string[], io: MainIO): Promise<number>
       io.out.write(usage(cmd) + "\n");
       return EXIT.OK;
     }
+    const opts = cmd.parse(parsed);
     const connections = new Connections({
       source: parsed.flags.source as string | undefined,
       sink: parsed.flags.sink as string | undefined,
@@ -84,8 +86,9 @@ export async function main(argv: readonly string[], io: MainIO): Promise<number>
     });
     secrets = [];
     ctx = new Context(connections, { json: parsed.flags.json === true, tables: parsed.flags.tables as string | undefined }, io.out, io.err, io.interrupt ?? new Interrupt());
+    for (const role of cmd.needs) ctx.endpoint(role);
     try {
-      const result = await cmd.run(ctx, parsed);
+      const result = await cmd.run(ctx, opts);
       if (parsed.flags.json === true) io.out.write(JSON.stringify(result.data, jsonReplacer) + "\n");
       else if (result.human) io.out.write(result.human + "\n");
       return result.exitCode;

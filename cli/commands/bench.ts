@@ -30,7 +30,18 @@ export interface BenchData extends RunResult {
   report: string | null;
 }
 
-export const benchCommand: Command = {
+interface BenchOptions {
+  scenario: Scenario;
+  workers: number;
+  batch: number;
+  durationSeconds: number | null;
+  rowsPerTable: number | null;
+  timeoutMs: number;
+  pollMs: number;
+  report: string | null;
+}
+
+export const benchCommand: Command<BenchOptions> = {
   name: "bench",
   summary: "throughput (rows/s) and latency p50/p95/p99/max per table and overall",
   usage: [
@@ -39,6 +50,7 @@ export const benchCommand: Command = {
     "cdc bench burst -n N [-w WORKERS] [--batch B] [--json] [--report FILE.html]",
     "cdc bench unlimited -w WORKERS [--batch B] [--json] [--report FILE.html]",
   ],
+  needs: ["source", "sink"],
   flags: [
     { name: "duration", short: "d", type: "number", value: "SECONDS", help: "parallel: how long to write (default 10)" },
     { name: "workers", short: "w", type: "integer", value: "WORKERS", help: "writer connections (default 4; per-table 1)" },
@@ -49,7 +61,7 @@ export const benchCommand: Command = {
     POLL_FLAG,
     JSON_FLAG,
   ],
-  async run(ctx, args): Promise<CommandResult<BenchData>> {
+  parse(args) {
     const scenario = args.positionals[0] as Scenario;
     if (!SCENARIOS.includes(scenario)) throw new UsageError(`bench needs a scenario: ${SCENARIOS.join(", ")}`, true);
     if (args.positionals.length > 1) throw new UsageError(`unexpected argument "${args.positionals[1]}"`, true);
@@ -67,6 +79,9 @@ export const benchCommand: Command = {
     const rowsPerTable = scenario === "per-table" || scenario === "burst" ? positiveInteger(String(f.rows ?? 1000), "-n") : null;
     const timeoutMs = ((f.timeout as number | undefined) ?? 60) * 1000;
     const report = (f.report as string | undefined) ?? null;
+    return { scenario, workers, batch, durationSeconds, rowsPerTable, timeoutMs, pollMs: pollInterval(f["poll-ms"]), report };
+  },
+  async run(ctx, { scenario, workers, batch, durationSeconds, rowsPerTable, timeoutMs, pollMs, report }): Promise<CommandResult<BenchData>> {
 
     const tables = await ctx.tables();
     const stop = () => ctx.interrupt.requested;
@@ -74,7 +89,7 @@ export const benchCommand: Command = {
       workers,
       batch,
       stop,
-      pollMs: pollInterval(f["poll-ms"]),
+      pollMs,
       durationMs: durationSeconds === null ? undefined : durationSeconds * 1000,
       rowsPerTable: rowsPerTable ?? undefined,
     };

@@ -15,13 +15,16 @@ export interface CleanupData {
   interrupted: boolean;
 }
 
-export const cleanupCommand: Command = {
+export const cleanupCommand: Command<void> = {
   name: "cleanup",
   summary: `delete every row this tool wrote (keys >= ${TOOL_KEY_MIN}) from the source`,
   usage: ["cdc cleanup [--json]"],
+  needs: ["source"],
   flags: [JSON_FLAG],
-  async run(ctx, args): Promise<CommandResult<CleanupData>> {
+  parse(args) {
     if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`, true);
+  },
+  async run(ctx): Promise<CommandResult<CleanupData>> {
     const tables = [...(await ctx.tables(false))];
     const present = await ctx.query<{ name: string }>("source", LIST_TABLES_SQL);
     if (present.some((r) => r.name === HEARTBEAT_TABLE)) tables.push(findTable(HEARTBEAT_TABLE));

@@ -21,13 +21,16 @@ export interface CountsData {
   total: { source: number; sink: number; difference: number };
 }
 
-export const countsCommand: Command = {
+export const countsCommand: Command<void> = {
   name: "counts",
   summary: "rows per table in source and sink, and the difference",
   usage: ["cdc counts [--json]"],
+  needs: ["source", "sink"],
   flags: [JSON_FLAG],
-  async run(ctx, args): Promise<CommandResult<CountsData>> {
+  parse(args) {
     if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`, true);
+  },
+  async run(ctx): Promise<CommandResult<CountsData>> {
     const data = await countRows(ctx, await ctx.tables());
     return { exitCode: EXIT.OK, data, human: renderCounts(data) };
   },

@@ -19,27 +19,37 @@ export interface LatencyData extends RunResult {
   interrupted: boolean;
 }
 
-export const latencyCommand: Command = {
+interface LatencyOptions {
+  mode: Mode;
+  rows: number;
+  timeoutSeconds: number;
+  pollMs: number;
+}
+
+export const latencyCommand: Command<LatencyOptions> = {
   name: "latency",
   summary: "insert-to-visible latency of one row, one row per table, or a batch",
   usage: ["cdc latency single|multi|batch [--rows N] [--timeout S] [--json]"],
+  needs: ["source", "sink"],
   flags: [
     { name: "rows", type: "integer", value: "N", help: "batch: rows in the one INSERT (default 100)" },
     TIMEOUT_FLAG,
     POLL_FLAG,
     JSON_FLAG,
   ],
-  async run(ctx, args): Promise<CommandResult<LatencyData>> {
+  parse(args) {
     const mode = args.positionals[0] as Mode;
     if (!MODES.includes(mode)) throw new UsageError(`latency needs a mode: ${MODES.join(", ")}`, true);
     if (args.positionals.length > 1) throw new UsageError(`unexpected argument "${args.positionals[1]}"`, true);
     if (args.flags.rows !== undefined && mode !== "batch") throw new UsageError("--rows applies to latency batch only");
     const rows = args.flags.rows === undefined ? 100 : positiveInteger(String(args.flags.rows), "--rows");
     const timeoutSeconds = (args.flags.timeout as number | undefined) ?? 60;
-
+    return { mode, rows, timeoutSeconds, pollMs: pollInterval(args.flags["poll-ms"]) };
+  },
+  async run(ctx, { mode, rows, timeoutSeconds, pollMs }): Promise<CommandResult<LatencyData>> {
     const all = await ctx.tables();
     const tables = mode === "multi" ? all : [requireTable(all, "orders")];
-    const data = await measureOnce(ctx, mode, tables, mode === "batch" ? rows : 1, timeoutSeconds, pollInterval(args.flags["poll-ms"]));
+    const data = await measureOnce(ctx, mode, tables, mode === "batch" ? rows : 1, timeoutSeconds, pollMs);
     const exitCode = data.interrupted ? EXIT.INTERRUPTED : data.notVisible > 0 ? EXIT.CHECK_FAILED : EXIT.OK;
     return { exitCode, data, human: renderLatency(data) };
   },

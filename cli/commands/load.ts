@@ -15,10 +15,20 @@ export interface LoadData extends RunResult {
   interrupted: boolean;
 }
 
-export const loadCommand: Command = {
+interface LoadOptions {
+  unlimited: boolean;
+  rowsPerTable?: number;
+  rate?: number;
+  workers: number;
+  timeoutSeconds: number;
+  pollMs: number;
+}
+
+export const loadCommand: Command<LoadOptions> = {
   name: "load",
   summary: "write N rows per table (default 100) or rows until Ctrl+C, with progress",
   usage: ["cdc load [N] [--unlimited] [--rate R] [--workers W] [--timeout S] [--json]"],
+  needs: ["source", "sink"],
   flags: [
     { name: "unlimited", type: "boolean", help: "write until Ctrl+C, then print a summary (exit 0)" },
     { name: "rate", type: "number", value: "R", help: "total rows per second across tables (default: as fast as possible)" },
@@ -27,7 +37,7 @@ export const loadCommand: Command = {
     POLL_FLAG,
     JSON_FLAG,
   ],
-  async run(ctx, args): Promise<CommandResult<LoadData>> {
+  parse(args) {
     const unlimited = args.flags.unlimited === true;
     if (args.positionals.length > 1) throw new UsageError(`unexpected argument "${args.positionals[1]}"`, true);
     if (unlimited && args.positionals.length) throw new UsageError("give either N or --unlimited, not both");
@@ -37,12 +47,15 @@ export const loadCommand: Command = {
     const workers = (args.flags.workers as number | undefined) ?? 1;
     if (workers < 1) throw new UsageError("--workers must be at least 1");
     const timeoutSeconds = (args.flags.timeout as number | undefined) ?? 60;
+    return { unlimited, rowsPerTable, rate, workers, timeoutSeconds, pollMs: pollInterval(args.flags["poll-ms"]) };
+  },
+  async run(ctx, { unlimited, rowsPerTable, rate, workers, timeoutSeconds, pollMs }): Promise<CommandResult<LoadData>> {
 
     const tables = await ctx.tables();
     const stop = () => ctx.interrupt.requested;
     const total = rowsPerTable === undefined ? undefined : rowsPerTable * tables.length;
     const progress = new Progress(ctx.err);
-    const { result } = await measuredRun(ctx, { tables, workers, batch: 1, rowsPerTable, rate, stop, pollMs: pollInterval(args.flags["poll-ms"]) }, timeoutSeconds * 1000, (run, tracker) => {
+    const { result } = await measuredRun(ctx, { tables, workers, batch: 1, rowsPerTable, rate, stop, pollMs }, timeoutSeconds * 1000, (run, tracker) => {
       const secs = Math.max((ctx.now() - run.startedAt) / 1000, 0.001);
       const rateNow = `${num(Math.round(run.totalInserted / secs))} rows/s`;
       const seen = `${num(tracker.samples.reduce((a, s) => a + s.rows, 0))} visible`;

@@ -33,23 +33,34 @@ export interface MonitorSummary {
   latencyMs?: LatencyStats;
 }
 
-export const monitorCommand: Command = {
+interface MonitorOptions {
+  mode?: Mode;
+  json: boolean;
+  intervalS: number;
+  maxLatencyS: number;
+}
+
+export const monitorCommand: Command<MonitorOptions> = {
   name: "monitor",
   summary: "probe freshness via cdc_heartbeat: dashboard, simple lines, JSON lines, or one status check",
   usage: ["cdc monitor [--mode dashboard|simple|json|status] [--interval SECONDS] [--max-latency S]"],
+  needs: ["source", "sink"],
   flags: [
     { name: "mode", type: "string", value: "MODE", choices: MODES, help: "dashboard (default on a terminal), simple, json or status" },
     { name: "interval", type: "number", value: "SECONDS", help: "seconds between probes (default 2)" },
     { name: "max-latency", type: "number", value: "S", help: "freshness limit in seconds: stale above it (default 10)" },
     JSON_FLAG,
   ],
-  async run(ctx, args): Promise<CommandResult> {
+  parse(args) {
     if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`, true);
-    const mode = (args.flags.mode as Mode | undefined) ?? (args.flags.json ? "json" : ctx.out.isTTY ? "dashboard" : "simple");
     const intervalS = (args.flags.interval as number | undefined) ?? 2;
     const maxLatencyS = (args.flags["max-latency"] as number | undefined) ?? 10;
     if (intervalS < 0.1) throw new UsageError("--interval must be at least 0.1 seconds");
     if (maxLatencyS <= 0) throw new UsageError("--max-latency must be above 0");
+    return { mode: args.flags.mode as Mode | undefined, json: args.flags.json === true, intervalS, maxLatencyS };
+  },
+  async run(ctx, { mode: chosen, json, intervalS, maxLatencyS }): Promise<CommandResult> {
+    const mode = chosen ?? (json ? "json" : ctx.out.isTTY ? "dashboard" : "simple");
 
     const hb = await ctx.heartbeat();
     const tracker = new LatencyTracker();
@@ -76,7 +87,7 @@ export const monitorCommand: Command = {
     const summary = await loop(ctx, mode, await ctx.tables(), probe, poller, tracker, intervalS, maxLatencyS);
     const human = mode === "json" ? JSON.stringify({ summary }) : renderSummary(summary);
     // The loop only ends with Ctrl+C, which is how a monitor is meant to stop.
-    return { exitCode: EXIT.OK, data: { summary }, human: args.flags.json ? undefined : human };
+    return { exitCode: EXIT.OK, data: { summary }, human: json ? undefined : human };
   },
 };
 

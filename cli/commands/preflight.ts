@@ -20,30 +20,40 @@ export interface PreflightData {
 /** Injectable for tests. */
 export type PreflightRunner = typeof runPreflightChecks;
 
-export function makePreflightCommand(runChecks: PreflightRunner = runPreflightChecks): Command {
+interface PreflightOptions {
+  timeZone: string;
+  minBinlogRetentionSeconds: number;
+  cdcUser?: string;
+}
+
+export function makePreflightCommand(runChecks: PreflightRunner = runPreflightChecks): Command<PreflightOptions> {
   return {
     name: "preflight",
     summary: "check that the source MySQL is ready for CDC (binlog, retention, time zone, grants)",
     usage: ["cdc preflight --source mysql://… [--json] [--time-zone TZ] [--min-binlog-retention SECONDS] [--cdc-user USER]"],
+    needs: ["source"],
     flags: [
       { name: "time-zone", type: "string", value: "TZ", help: `time zone the server must use (default ${CONFIG_SCHEMA.sourceTimeZone.default})` },
       { name: "min-binlog-retention", type: "integer", value: "SECONDS", help: `smallest binlog retention accepted (default ${CONFIG_SCHEMA.minBinlogRetentionSeconds.default})` },
       { name: "cdc-user", type: "string", value: "USER", help: "user whose grants to check (default: the user in the URL)" },
       JSON_FLAG,
     ],
-    async run(ctx, args): Promise<CommandResult<PreflightData>> {
+    parse(args) {
       if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`, true);
+      return {
+        timeZone: (args.flags["time-zone"] as string | undefined) ?? CONFIG_SCHEMA.sourceTimeZone.default,
+        minBinlogRetentionSeconds: (args.flags["min-binlog-retention"] as number | undefined) ?? CONFIG_SCHEMA.minBinlogRetentionSeconds.default,
+        cdcUser: args.flags["cdc-user"] as string | undefined,
+      };
+    },
+    async run(ctx, expect): Promise<CommandResult<PreflightData>> {
       const ep = ctx.endpoint("source");
       await ctx.conn("source"); // fails fast (exit 3) with the endpoint named when unreachable
       let checks: PreflightCheck[];
       try {
         checks = await runChecks(
           { host: ep.host, port: ep.port, user: ep.user, password: ep.password, database: ep.database },
-          {
-            timeZone: (args.flags["time-zone"] as string | undefined) ?? CONFIG_SCHEMA.sourceTimeZone.default,
-            minBinlogRetentionSeconds: (args.flags["min-binlog-retention"] as number | undefined) ?? CONFIG_SCHEMA.minBinlogRetentionSeconds.default,
-            cdcUser: args.flags["cdc-user"] as string | undefined,
-          },
+          expect,
           { service: "source", timeoutMs: 5000 },
         );
       } catch (err) {

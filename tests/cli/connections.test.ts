@@ -1,0 +1,92 @@
+import { parseArgs } from "../../cli/args";
+import { Connections, describeEndpoint, parseMysqlUrl } from "../../cli/connections";
+import { UsageError, classify } from "../../cli/errors";
+import { commandIndex } from "../../cli/main";
+
+describe("parseMysqlUrl", () => {
+  test("decodes URL-encoded credentials and reads host, port, database", () => {
+    const ep = parseMysqlUrl("mysql://flink%40cdc:p%40ss%3Aw%2Fo%25rd@db.example:3307/shop", "source", "--source");
+    expect(ep).toMatchObject({ user: "flink@cdc", password: "p@ss:w/o%rd", host: "db.example", port: 3307, database: "shop" });
+  });
+  test("port defaults to 3306; an empty password is allowed", () => {
+    expect(parseMysqlUrl("mysql://root@127.0.0.1/shop", "sink", "x")).toMatchObject({ port: 3306, password: "", user: "root" });
+  });
+  test("IPv6 hosts lose their brackets", () => {
+    expect(parseMysqlUrl("mysql://u:p@[::1]:9030/db", "sink", "x").host).toBe("::1");
+  });
+  test.each([
+    ["not a url", /not a URL/],
+    ["http://u:p@h:1/db", /scheme must be mysql/],
+    ["mysql://u:p@h:1/", /no database/],
+    ["mysql://h:1/db", /no user/],
+  ])("rejects %s", (url, msg) => {
+    expect(() => parseMysqlUrl(url, "source", "--source")).toThrow(msg);
+    expect(() => parseMysqlUrl(url, "source", "--source")).toThrow(UsageError);
+  });
+  test("descriptions never show the password", () => {
+    const ep = parseMysqlUrl("mysql://u:topsecret@h:1/db", "source", "--source");
+    expect(describeEndpoint(ep)).toBe("source u@h:1/db");
+  });
+});
+
+describe("Connections precedence", () => {
+  const stack = jest.fn(() => ({ sourceUrl: "mysql://s:1@stack-src:1/a", sinkUrl: "mysql://s:1@stack-sink:2/b", tables: ["orders"] }));
+  beforeEach(() => stack.mockClear());
+  test("flag beats env beats stack, per endpoint", () => {
+    const c = new Connections({ source: "mysql://f@flag:1/a", stack: "dev", env: { CDC_SOURCE_URL: "mysql://e@env:1/a", CDC_SINK_URL: "mysql://e@envsink:1/a" }, readStack: stack });
+    expect(c.endpoint("source").host).toBe("flag");
+    expect(c.endpoint("sink").host).toBe("envsink");
+    expect(stack).not.toHaveBeenCalled();
+  });
+  test("the stack is read once, only when needed", () => {
+    const c = new Connections({ stack: "dev", env: {}, readStack: stack });
+    expect(c.endpoint("source")).toMatchObject({ host: "stack-src", origin: "stack dev output sourceUrl" });
+    expect(c.endpoint("sink").host).toBe("stack-sink");
+    expect(c.stackTables()).toEqual(["orders"]);
+    expect(stack).toHaveBeenCalledTimes(1);
+    expect(stack).toHaveBeenCalledWith("dev");
+  });
+  test("a missing endpoint says every way to give it", () => {
+    const c = new Connections({ env: {} });
+    expect(() => c.endpoint("sink")).toThrow("no sink: pass --sink mysql://user:password@host:port/database, set CDC_SINK_URL, or pass --stack NAME");
+  });
+  test("secrets include raw and encoded passwords for scrubbing", () => {
+    const c = new Connections({ source: "mysql://u:a%2Fb@h:1/d", env: {} });
+    expect(c.secrets()).toEqual(["a/b", "a%2Fb"]);
+    expect(classify(new Error("boom a/b"), c.secrets()).message).toBe("boom ******");
+  });
+});
+
+describe("errors map to exit codes", () => {
+  test.each([
+    [{ code: "ECONNREFUSED", message: "connect ECONNREFUSED" }, 3],
+    [{ code: "ER_ACCESS_DENIED_ERROR", message: "Access denied" }, 3],
+    [{ code: "ER_NO_SUCH_TABLE", message: "no table" }, 2],
+    [{ code: "ER_PARSE_ERROR", message: "syntax" }, 4],
+  ])("%j -> %i", (e, code) => {
+    expect(classify(Object.assign(new Error(e.message), { code: e.code })).exitCode).toBe(code);
+  });
+});
+
+describe("argument parsing", () => {
+  const specs = [
+    { name: "duration", short: "d", type: "number" as const, help: "" },
+    { name: "json", type: "boolean" as const, help: "" },
+    { name: "mode", type: "string" as const, choices: ["a", "b"], help: "" },
+  ];
+  test("long, short, inline and boolean flags plus positionals", () => {
+    expect(parseArgs(["parallel", "-d", "5", "--json", "--mode=b", "x"], specs)).toEqual({ positionals: ["parallel", "x"], flags: { duration: 5, json: true, mode: "b" } });
+  });
+  test.each([
+    [["--nope"], /unknown option --nope/],
+    [["-d"], /needs a value/],
+    [["-d", "abc"], /must be a non-negative number/],
+    [["--mode", "c"], /must be one of a, b/],
+  ])("%j is a usage error", (argv, msg) => {
+    expect(() => parseArgs(argv, specs)).toThrow(msg);
+  });
+  test("the command is found after global options and their values", () => {
+    expect(commandIndex(["--source", "mysql://x@h/db", "latency", "single"])).toBe(2);
+    expect(commandIndex(["--json"])).toBe(-1);
+  });
+});
