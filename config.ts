@@ -285,7 +285,7 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
   const serverId = int("mysqlServerId", 1, 4294967295);
   const cdcServerIdBase = int("cdcServerIdBase", 2, 4294967295 - 10000);
   const parallelism = int("sourceParallelism", 1, 64);
-  // Each job gets a fixed-width block (see render/flink.ts); the managed server's own id must not fall inside any.
+  // Each job gets a fixed-width block inside [cdcServerIdBase, +1000) (render/flinkJob.ts SERVER_ID_SPAN); the managed server's own id must not fall inside any.
   if (mode === "managed" && serverId >= cdcServerIdBase && serverId < cdcServerIdBase + 1000) {
     problems.push(`mysqlServerId: ${serverId} lies inside the CDC server-id blocks starting at cdcServerIdBase ${cdcServerIdBase}; choose an id below ${cdcServerIdBase}`);
   }

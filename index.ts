@@ -17,6 +17,10 @@ import { Minio } from "./components/minio";
 import { SourceMysql } from "./components/sourceMysql";
 import { StarRocks } from "./components/starrocks";
 import { Flink } from "./components/flink";
+import { SourceSetup } from "./components/sourceSetup";
+import { StarRocksSetup } from "./components/starrocksSetup";
+import { CdcJobs } from "./components/cdcJobs";
+import { Bucket } from "./providers/bucket";
 import { connectionUrl } from "./render/urls";
 
 const { config: cfg, sourcePassword } = loadStackConfig();
@@ -32,9 +36,25 @@ const common = { prefix: cfg.prefix, networkName: network.name, secrets: secrets
 
 // ── Object storage: MinIO holds StarRocks data and Flink state ──────────────────────────────────────
 const minio = new Minio("minio", { ...common, spec: spec("minio"), retainData: cfg.retainData });
+const s3Credentials = { s3AccessKey: secrets.values.MINIO_ROOT_USER, s3SecretKey: secrets.values.MINIO_ROOT_PASSWORD };
+const bucket = new Bucket("bucket", {
+  endpoint: host.minioApi,
+  accessKey: s3Credentials.s3AccessKey,
+  secretKey: s3Credentials.s3SecretKey,
+  region: cfg.minio.region,
+  bucket: cfg.minio.bucket,
+  forceDestroy: cfg.minio.forceDestroy,
+  timeoutMs: cfg.providerTimeoutMs,
+}, { dependsOn: [minio] });
 
 // ── Source: MySQL 8 with binlog (managed) or an existing server (external) ─────────────────────────
 const source = new SourceMysql("source", { ...common, spec: cfg.source.mode === "managed" ? spec("mysql") : undefined, retainData: cfg.retainData });
+const sourceSetup = new SourceSetup("source-setup", {
+  config: cfg,
+  rootPassword: secrets.values.MYSQL_ROOT_PASSWORD,
+  cdcPassword: secrets.values.CDC_PASSWORD,
+  dependsOn: source.container ? [source.container] : [],
+});
 
 // ── Sink: StarRocks shared-data, one FE and cnCount compute nodes ──────────────────────────────────
 const starrocks = new StarRocks("starrocks", {
@@ -43,6 +63,15 @@ const starrocks = new StarRocks("starrocks", {
   cnSpecs: specsLike("starrocks-cn-"),
   retainData: cfg.retainData,
   dependsOn: [minio],
+});
+const starrocksSetup = new StarRocksSetup("starrocks-setup", {
+  config: cfg,
+  rootPassword: secrets.values.STARROCKS_ROOT_PASSWORD,
+  loaderPassword: secrets.values.LOADER_PASSWORD,
+  ...s3Credentials,
+  fe: starrocks.fe,
+  cns: starrocks.cns,
+  bucket,
 });
 
 // ── Flink: JobManager, TaskManagers and the SQL Gateway ────────────────────────────────────────────
@@ -53,7 +82,16 @@ const flink = new Flink("flink", {
   jobManagerSpec: spec("jobmanager"),
   taskManagerSpecs: specsLike("taskmanager-"),
   gatewaySpec: spec("sql-gateway"),
-  dependsOn: [minio],
+  dependsOn: [minio, bucket],
+});
+
+// ── The CDC jobs: one per table, MySQL → Flink → StarRocks ─────────────────────────────────────────
+const cdc = new CdcJobs("cdc", {
+  config: cfg,
+  cdcPassword: secrets.values.CDC_PASSWORD,
+  loaderPassword: secrets.values.LOADER_PASSWORD,
+  ...s3Credentials,
+  dependsOn: [flink.gateway, ...flink.taskManagers, sourceSetup.preflight, starrocksSetup.loaderUser, ...starrocksSetup.tables],
 });
 
 // ── Outputs: endpoints, connection details for the `cdc` CLI and other stacks ──────────────────────
@@ -85,6 +123,7 @@ export const sinkUrl = pulumi.secret(
 export const starrocksRootPassword = secrets.values.STARROCKS_ROOT_PASSWORD;
 export const minioRootUser = secrets.values.MINIO_ROOT_USER;
 export const minioRootPassword = secrets.values.MINIO_ROOT_PASSWORD;
+export const cdcJobs = cdc.jobs.map((j) => j.jobName);
 export const containerNames = pulumi.all([
   minio.container.name,
   ...(source.container ? [source.container.name] : []),

@@ -6,18 +6,12 @@ import { replicatedTables } from "../catalog/tables";
 import { StackConfig } from "../config";
 import { placeholder, renderContainerSpecs } from "./containers";
 import { flinkCommonProperties, propertiesText } from "./flink";
+import { renderCdcJobs, renderJobScript } from "./flinkJob";
 import { renderManifest } from "./manifest";
 import * as mysql from "./mysql";
 import * as sr from "./starrocks";
 
 export type RenderedFiles = Record<string, string>;
-
-/** Renderers contributed by later parts of the stack (the CDC jobs), kept optional so each can be added alone. */
-export type ExtraRenderer = (cfg: StackConfig) => RenderedFiles;
-const extraRenderers: ExtraRenderer[] = [];
-export function registerRenderer(r: ExtraRenderer): void {
-  extraRenderers.push(r);
-}
 
 export function renderAll(cfg: StackConfig): RenderedFiles {
   const specs = renderContainerSpecs(cfg);
@@ -37,6 +31,7 @@ export function renderAll(cfg: StackConfig): RenderedFiles {
     "sql/starrocks/storage-volume.sql": sr.storageVolumeScript(sr.volumeSpec(cfg), placeholder("MINIO_ROOT_USER"), placeholder("MINIO_ROOT_PASSWORD")),
     "sql/starrocks/users.sql": sr.starrocksUsersScript(cfg.starrocks.loaderUser, cfg.starrocks.database, placeholder("LOADER_PASSWORD")),
   };
-  for (const r of extraRenderers) Object.assign(files, r(cfg));
+  const jobs = renderCdcJobs(cfg, { cdcPassword: placeholder("CDC_PASSWORD"), loaderPassword: placeholder("LOADER_PASSWORD") });
+  for (const job of jobs) files[`sql/flink/${job.table}.sql`] = renderJobScript(job);
   return files;
 }

@@ -6,7 +6,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, resolveConfig } from "../config";
 import { renderAll } from "./all";
-import "./register";
 import { readStackFiles } from "./stackFiles";
 
 const USAGE = "usage: npm run render -- [--stack NAME] [--out DIR] [--project-dir DIR]";

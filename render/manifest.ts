@@ -36,12 +36,12 @@ export function plannedResources(cfg: StackConfig): PlannedResource[] {
     r.push({ type: "mysql:CdcUser", name: "cdc-user" });
   }
   r.push({ type: "mysql:SourcePreflight", name: "source-preflight" });
+  r.push({ type: "starrocks:RootPassword", name: "root-password" });
   for (let i = 0; i < cfg.starrocks.cnCount; i++) r.push({ type: "starrocks:ComputeNode", name: `starrocks-cn-${i}-registration` });
   r.push({ type: "starrocks:StorageVolume", name: "storage-volume" });
   r.push({ type: "starrocks:Database", name: "sink-database" });
   for (const t of tables) r.push({ type: "starrocks:Table", name: `sink-table-${t.name}` });
   r.push({ type: "starrocks:LoaderUser", name: "loader-user" });
-  r.push({ type: "starrocks:RootPassword", name: "root-password" });
   for (const t of tables) r.push({ type: "flink:CdcJob", name: `cdc-job-${t.name}` });
   return r;
 }

@@ -1,0 +1,71 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ALIASES, CONTAINER_PORTS, STORAGE_VOLUME_NAME, StackConfig, hostEndpoints, storagePaths } from "../config";
+import { replicatedTables } from "../catalog/tables";
+import { ComputeNode } from "../providers/computeNode";
+import { Database } from "../providers/database";
+import { LoaderUser } from "../providers/loaderUser";
+import { RootPassword } from "../providers/rootPassword";
+import { StorageVolume } from "../providers/storageVolume";
+import { Table } from "../providers/table";
+
+export interface StarRocksSetupArgs {
+  config: StackConfig;
+  rootPassword: pulumi.Input<string>;
+  loaderPassword: pulumi.Input<string>;
+  /** MinIO credentials the storage volume uses. */
+  s3AccessKey: pulumi.Input<string>;
+  s3SecretKey: pulumi.Input<string>;
+  /** The FE container (must be healthy). */
+  fe: pulumi.Resource;
+  /** One CN container per index. */
+  cns: pulumi.Resource[];
+  /** The bucket the storage volume points at. */
+  bucket: pulumi.Resource;
+}
+
+/**
+ * StarRocks after its containers run, in bootstrap order: root password first (so every later
+ * connection uses it), then each compute node's registration, the storage volume as the default, the
+ * database, the Primary Key tables, and the loader user with SELECT and INSERT on them.
+ */
+export class StarRocksSetup extends pulumi.ComponentResource {
+  readonly tables: Table[];
+  readonly loaderUser: LoaderUser;
+
+  constructor(name: string, args: StarRocksSetupArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("starrocks-cdc:index:StarRocksSetup", name, {}, opts);
+    const cfg = args.config;
+    const q = hostEndpoints(cfg).starrocksQuery;
+    const admin = { host: q.host, port: q.port, user: "root", password: args.rootPassword, timeoutMs: cfg.providerTimeoutMs };
+    const child = (dependsOn: pulumi.Input<pulumi.Resource>[]) => ({ parent: this, dependsOn });
+
+    const root = new RootPassword("root-password", admin, child([args.fe]));
+    const nodes = args.cns.map((cn, i) =>
+      // Depending on its container means scaling cnCount down drops the node from the FE before the container goes.
+      new ComputeNode(`starrocks-cn-${i}-registration`, { ...admin, nodeHost: ALIASES.cn(i), heartbeatPort: CONTAINER_PORTS.cnHeartbeat }, child([root, cn])),
+    );
+    const paths = storagePaths(cfg);
+    const volume = new StorageVolume("storage-volume", {
+      ...admin,
+      name: STORAGE_VOLUME_NAME,
+      location: paths.starrocksLocation,
+      endpoint: paths.s3EndpointInNetwork,
+      region: cfg.minio.region,
+      accessKey: args.s3AccessKey,
+      secretKey: args.s3SecretKey,
+      allowDestructiveChanges: cfg.allowDestructiveChanges,
+    }, child([root, args.bucket, ...nodes]));
+    const database = new Database("sink-database", { ...admin, database: cfg.starrocks.database }, child([volume]));
+    this.tables = replicatedTables(cfg.tables).map((t) =>
+      new Table(`sink-table-${t.name}`, { ...admin, database: cfg.starrocks.database, definition: t, allowDestructiveChanges: cfg.allowDestructiveChanges }, child([database])),
+    );
+    // Granted after the tables exist: whether ALL TABLES IN DATABASE covers later tables is not documented.
+    this.loaderUser = new LoaderUser("loader-user", {
+      ...admin,
+      loaderUser: cfg.starrocks.loaderUser,
+      loaderPassword: args.loaderPassword,
+      database: cfg.starrocks.database,
+    }, child(this.tables));
+    this.registerOutputs({});
+  }
+}
