@@ -62,6 +62,7 @@ export const CONFIG_SCHEMA = {
   sinkSemantic: { type: "string", default: "at-least-once", description: "sink.semantic: at-least-once (replays are idempotent on Primary Key tables) or exactly-once (flushes only at checkpoints)." },
   sinkFlushIntervalMs: { type: "integer", default: 1000, description: "sink.buffer-flush.interval-ms (1000-3600000). With the checkpoint interval it sets freshness." },
   upgradeMode: { type: "string", default: "savepoint", description: "How a changed CDC job is upgraded: savepoint (no rows lost or re-read) or stateless (fresh snapshot)." },
+  savepointNonce: { type: "string", default: "", description: "Change to any new value to take a one-off savepoint of every CDC job on the next `pulumi up` (jobs keep running)." },
   retainData: { type: "boolean", default: false, description: "Keep the MySQL, MinIO and FE meta volumes on `pulumi destroy` (retainOnDelete)." },
   allowDestructiveChanges: { type: "boolean", default: false, description: "Allow replacements that lose data (StarRocks table key/type changes, a storage volume location change)." },
   forceDestroyBucket: { type: "boolean", default: false, description: "Let `pulumi destroy` delete the bucket even when it still holds objects." },
@@ -168,6 +169,7 @@ export interface StackConfig {
     sinkSemantic: SinkSemantic;
     sinkFlushIntervalMs: number;
     upgradeMode: UpgradeMode;
+    savepointNonce: string;
   };
   retainData: boolean;
   allowDestructiveChanges: boolean;
@@ -367,6 +369,7 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
       sinkSemantic: oneOf<SinkSemantic>("sinkSemantic", ["at-least-once", "exactly-once"]),
       sinkFlushIntervalMs: int("sinkFlushIntervalMs", 1000, 3600000),
       upgradeMode: oneOf<UpgradeMode>("upgradeMode", ["savepoint", "stateless"]),
+      savepointNonce: read("savepointNonce") as string,
     },
     retainData: read("retainData") as boolean,
     allowDestructiveChanges: read("allowDestructiveChanges") as boolean,

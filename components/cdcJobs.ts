@@ -38,6 +38,7 @@ export class CdcJobs extends pulumi.ComponentResource {
         table: plan.table,
         serverIdRange: plan.serverIdRange,
         upgradeMode: cfg.flink.upgradeMode,
+        savepointNonce: cfg.flink.savepointNonce,
         savepointDir: paths.savepoints,
         checkpointDir: paths.checkpoints,
         s3Endpoint: host.minioApi,

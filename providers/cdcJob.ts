@@ -34,6 +34,7 @@ import {
   passwordsInStatements,
   scrub,
 } from "../clients/flink";
+import { minioClient } from "../clients/minio";
 import { describeError } from "../clients/wait";
 import { ChangePolicy, diffByPolicy, driftWhen, isUnknown, sameValue } from "./policy";
 import { PROVIDER_VERSION } from "./version";
@@ -112,18 +113,7 @@ export type ObjectStoreFactory = (conn: S3Connection) => ObjectStore;
 
 /** The real store: MinIO's client (S3 ListObjectsV2, GetObject, PutObject, DeleteObject). */
 export function minioObjectStore(conn: S3Connection): ObjectStore {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Minio = require("minio");
-  const u = new URL(conn.endpoint);
-  const client = new Minio.Client({
-    endPoint: u.hostname,
-    port: u.port ? Number(u.port) : u.protocol === "https:" ? 443 : 80,
-    useSSL: u.protocol === "https:",
-    accessKey: conn.accessKey,
-    secretKey: conn.secretKey,
-    region: conn.region,
-    pathStyle: true,
-  });
+  const client = minioClient({ endpoint: conn.endpoint, accessKey: conn.accessKey, secretKey: conn.secretKey, region: conn.region });
   const isMissing = (err: unknown) => ["NoSuchKey", "NotFound", "NoSuchBucket"].includes((err as { code?: string }).code ?? "");
   return {
     list: (prefix) =>

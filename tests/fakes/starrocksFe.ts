@@ -16,6 +16,7 @@
 import * as crypto from "crypto";
 import * as net from "net";
 import { parseCreateTable } from "../../clients/starrocks";
+import { freePort } from "../helpers/mariadb";
 
 // mysql2's server side is untyped.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -573,19 +574,3 @@ export class StarRocksFeFake {
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Unused helper kept for tests that need a random secret. */
-export function randomSecret(): string {
-  return crypto.randomBytes(12).toString("base64url");
-}

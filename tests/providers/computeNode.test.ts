@@ -1,7 +1,8 @@
 import { computeNodeProvider as p } from "../../providers/computeNode";
 import { PROVIDER_VERSION } from "../../providers/version";
 import { UNKNOWN } from "../../providers/policy";
-import { StarRocksFeFake, freePort } from "../fakes/starrocksFe";
+import { StarRocksFeFake } from "../fakes/starrocksFe";
+import { freePort } from "../helpers/mariadb";
 import { check, create, del, diff, read, rejection, update } from "./harness";
 
 describe("ComputeNode provider against the StarRocks FE fake", () => {

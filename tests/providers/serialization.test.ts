@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { bucketProvider } from "../../providers/bucket";
+import { cdcJobProvider } from "../../providers/cdcJob";
 import { cdcUserProvider } from "../../providers/cdcUser";
 import { computeNodeProvider } from "../../providers/computeNode";
 import { databaseProvider } from "../../providers/database";
@@ -16,7 +17,7 @@ import { storageVolumeProvider } from "../../providers/storageVolume";
 import { tableProvider } from "../../providers/table";
 import { scrub } from "../../clients/scrub";
 
-const providers = { bucketProvider, cdcUserProvider, computeNodeProvider, databaseProvider, loaderUserProvider, rootPasswordProvider, sourcePreflightProvider, sourceSchemaProvider, storageVolumeProvider, tableProvider };
+const providers = { bucketProvider, cdcJobProvider, cdcUserProvider, computeNodeProvider, databaseProvider, loaderUserProvider, rootPasswordProvider, sourcePreflightProvider, sourceSchemaProvider, storageVolumeProvider, tableProvider };
 
 describe("provider serialization", () => {
   for (const [name, provider] of Object.entries(providers)) {
