@@ -74,6 +74,11 @@ export function insertTemplate(t: TableDef, overrides: Record<string, string> = 
   return { prefix, rowSuffix };
 }
 
+/** Single-row INSERT with the key as the one placeholder, for a prepared statement (parsed once per connection). */
+export function insertPreparedSql(tpl: InsertTemplate): string {
+  return tpl.prefix + "(?" + tpl.rowSuffix;
+}
+
 /** INSERT of keys from..from+count-1 (one row when count is 1). */
 export function insertSql(tpl: InsertTemplate, from: bigint, count: number): string {
   if (count === 1) return tpl.prefix + "(" + from + tpl.rowSuffix;

@@ -7,7 +7,7 @@ import type { Connection } from "mysql2/promise";
 import { TableDef } from "../catalog/tables";
 import { Context, connectionFailureIfLost } from "./context";
 import { LatencyTracker, SinkPoller, Sample, summarize, LatencyStats } from "./measure";
-import { InsertTemplate, insertSql, insertTemplate, maxKeysSql, maxToolKeySql, runBase, streamRange, toBigInt } from "./sql";
+import { InsertTemplate, insertPreparedSql, insertSql, insertTemplate, maxKeysSql, maxToolKeySql, runBase, streamRange, toBigInt } from "./sql";
 
 export const POLL_INTERVAL_MS = 50;
 
@@ -141,7 +141,11 @@ export class LoadRun {
       }
       const ti = tables.indexOf(t);
       const from = next[ti];
-      await conn.query(insertSql(this.templates.get(t.name)!, from, n));
+      const tpl = this.templates.get(t.name)!;
+      // Single rows go through a prepared statement (the server parses it once); the key travels as a
+      // string, so it stays exact. Batches are one pre-rendered multi-row INSERT.
+      if (n === 1) await conn.execute(insertPreparedSql(tpl), [from.toString()]);
+      else await conn.query(insertSql(tpl, from, n));
       this.tracker.register(t.name, w, from, from + BigInt(n - 1), now());
       next[ti] = from + BigInt(n);
       this.inserted.set(t.name, this.inserted.get(t.name)! + n);
