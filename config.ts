@@ -71,6 +71,21 @@ export const CONFIG_SCHEMA = {
 
 export type ConfigKeyName = keyof typeof CONFIG_SCHEMA;
 
+/**
+ * Optional secret config keys that replace a generated credential (`pulumi config set --secret KEY …`).
+ * `sourcePassword` is required in external mode. The others let a stack redeploy onto volumes kept by
+ * `retainData`, whose servers still hold the old credentials.
+ */
+export const SECRET_CONFIG_KEYS = {
+  MYSQL_ROOT_PASSWORD: "mysqlRootPassword",
+  CDC_PASSWORD: "sourcePassword",
+  MINIO_ROOT_USER: "minioRootUser",
+  MINIO_ROOT_PASSWORD: "minioRootPassword",
+  STARROCKS_ROOT_PASSWORD: "starrocksRootPassword",
+  LOADER_PASSWORD: "loaderPassword",
+} as const;
+const SECRET_KEY_NAMES: readonly string[] = Object.values(SECRET_CONFIG_KEYS);
+
 /** Host-side port numbers before the offset is added. */
 export const BASE_HOST_PORTS = {
   mysql: 3306,
@@ -203,7 +218,7 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
   const problems: string[] = [];
   const project = ctx.project ?? PROJECT;
 
-  const unknownKeys = Object.keys(raw).filter((k) => !(k in CONFIG_SCHEMA) && k !== "sourcePassword");
+  const unknownKeys = Object.keys(raw).filter((k) => !(k in CONFIG_SCHEMA) && !SECRET_KEY_NAMES.includes(k));
   for (const k of unknownKeys) problems.push(`${k}: unknown config key; known keys: ${Object.keys(CONFIG_SCHEMA).join(", ")}`);
 
   const read = <K extends ConfigKeyName>(key: K): (typeof CONFIG_SCHEMA)[K]["default"] => {
@@ -250,7 +265,7 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
   };
 
   const hostAddress = read("hostAddress") as string;
-  if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(hostAddress) && hostAddress !== "::1") {
+  if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(hostAddress)) {
     problems.push(`hostAddress: "${hostAddress}" is not an IPv4 address; use 127.0.0.1 (default) or a host interface address`);
   }
   const portOffset = int("portOffset", 0, 50000);
@@ -272,9 +287,8 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
   }
   const hostFromHost = (read("sourceHostFromHost") as string) || sourceHost;
   const timeZone = read("sourceTimeZone") as string;
-  // The managed MySQL image starts with empty time zone tables, so only UTC or a fixed offset can be set there.
-  if (mode === "managed" && timeZone !== "UTC" && !/^[+-]\d{2}:\d{2}$/.test(timeZone)) {
-    problems.push(`sourceTimeZone: "${timeZone}" cannot be used in managed mode; use UTC or a fixed offset such as +02:00`);
+  if (!/^(UTC|[+-]\d{2}:\d{2}|[A-Za-z]+(\/[A-Za-z0-9_+-]+)+)$/.test(timeZone)) {
+    problems.push(`sourceTimeZone: "${timeZone}" is not a time zone; use UTC, an offset such as +02:00, or a region name such as Europe/Berlin`);
   }
 
   const tables = read("tables") as string[];
@@ -292,6 +306,11 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
     problems.push(`mysqlServerId: ${serverId} lies inside the CDC server-id blocks starting at cdcServerIdBase ${cdcServerIdBase}; choose an id below ${cdcServerIdBase}`);
   }
 
+  const mysqlImage = read("mysqlImage") as string;
+  // The server flags (e.g. --default-authentication-plugin) are those of MySQL 8.0; 8.4 removed some.
+  if (mode === "managed" && !/(^|\/)mysql:8\.0\.\d+$/.test(mysqlImage)) {
+    problems.push(`mysqlImage: "${mysqlImage}" is not a pinned MySQL 8.0 tag such as mysql:8.0.44`);
+  }
   const starrocksVersion = read("starrocksVersion") as string;
   if (!/^\d+\.\d+\.\d+$/.test(starrocksVersion)) problems.push(`starrocksVersion: "${starrocksVersion}" is not a pinned patch version such as 3.5.12`);
   const flinkBase = read("flinkImage") as string;
@@ -337,7 +356,7 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
     },
     tables,
     images: {
-      mysql: read("mysqlImage") as string,
+      mysql: mysqlImage,
       minio: read("minioImage") as string,
       fe: `starrocks/fe-ubuntu:${starrocksVersion}`,
       cn: `starrocks/cn-ubuntu:${starrocksVersion}`,

@@ -23,7 +23,7 @@ import { CdcJobs } from "./components/cdcJobs";
 import { Bucket } from "./providers/bucket";
 import { connectionUrl } from "./render/urls";
 
-const { config: cfg, sourcePassword } = loadStackConfig();
+const { config: cfg, secretOverrides } = loadStackConfig();
 const specs = renderContainerSpecs(cfg);
 const spec = (role: string) => specs.find((s) => s.role === role)!;
 const specsLike = (prefix: string) => specs.filter((s) => s.role.startsWith(prefix));
@@ -31,7 +31,7 @@ const host = hostEndpoints(cfg);
 
 // ── Shared plumbing: one network and every secret of the stack ─────────────────────────────────────
 const network = new StackNetwork("network", { prefix: cfg.prefix });
-const secrets = new StackSecrets("secrets", { managedSource: cfg.source.mode === "managed", cdcPassword: sourcePassword });
+const secrets = new StackSecrets("secrets", { managedSource: cfg.source.mode === "managed", overrides: secretOverrides });
 const common = { prefix: cfg.prefix, networkName: network.name, secrets: secrets.values };
 
 // ── Object storage: MinIO holds StarRocks data and Flink state ──────────────────────────────────────
@@ -43,13 +43,15 @@ const bucket = new Bucket("bucket", {
   secretKey: s3Credentials.s3SecretKey,
   region: cfg.minio.region,
   bucket: cfg.minio.bucket,
-  forceDestroy: cfg.minio.forceDestroy,
+  // Without retainData the MinIO volume goes with the stack anyway, so the bucket may go with its objects.
+  forceDestroy: cfg.minio.forceDestroy || !cfg.retainData,
   timeoutMs: cfg.providerTimeoutMs,
-}, { dependsOn: [minio] });
+}, { dependsOn: [minio], retainOnDelete: cfg.retainData });
 
 // ── Source: MySQL 8 with binlog (managed) or an existing server (external) ─────────────────────────
 const source = new SourceMysql("source", { ...common, spec: cfg.source.mode === "managed" ? spec("mysql") : undefined, retainData: cfg.retainData });
 const sourceSetup = new SourceSetup("source-setup", {
+  retainData: cfg.retainData,
   config: cfg,
   rootPassword: secrets.values.MYSQL_ROOT_PASSWORD,
   cdcPassword: secrets.values.CDC_PASSWORD,
@@ -65,6 +67,7 @@ const starrocks = new StarRocks("starrocks", {
   dependsOn: [minio],
 });
 const starrocksSetup = new StarRocksSetup("starrocks-setup", {
+  retainData: cfg.retainData,
   config: cfg,
   rootPassword: secrets.values.STARROCKS_ROOT_PASSWORD,
   loaderPassword: secrets.values.LOADER_PASSWORD,
@@ -121,6 +124,7 @@ export const sinkUrl = pulumi.secret(
   secrets.values.LOADER_PASSWORD.apply((pw) => connectionUrl(cfg.starrocks.loaderUser, pw, host.starrocksQuery.host, host.starrocksQuery.port, cfg.starrocks.database)),
 );
 export const starrocksRootPassword = secrets.values.STARROCKS_ROOT_PASSWORD;
+export const mysqlRootPassword = secrets.values.MYSQL_ROOT_PASSWORD;
 export const minioRootUser = secrets.values.MINIO_ROOT_USER;
 export const minioRootPassword = secrets.values.MINIO_ROOT_PASSWORD;
 export const cdcJobs = cdc.jobs.map((j) => j.jobName);

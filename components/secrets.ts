@@ -3,8 +3,8 @@ import * as random from "@pulumi/random";
 import { SECRET_NAMES, SecretName } from "../render/containers";
 
 export interface StackSecretsArgs {
-  /** External mode: the existing CDC user's password; managed mode generates one. */
-  cdcPassword?: pulumi.Input<string>;
+  /** Values given as secret config; each replaces the generated secret of that name. */
+  overrides: Partial<Record<SecretName, pulumi.Input<string>>>;
   /** Whether the stack runs its own MySQL (and so needs a root password for it). */
   managedSource: boolean;
 }
@@ -24,8 +24,9 @@ export class StackSecrets extends pulumi.ComponentResource {
     const values = {} as Record<SecretName, pulumi.Output<string>>;
     for (const secret of SECRET_NAMES) {
       const key = secret.toLowerCase().replace(/_/g, "-");
-      if (secret === "CDC_PASSWORD" && args.cdcPassword !== undefined) {
-        values[secret] = pulumi.secret(pulumi.output(args.cdcPassword));
+      const override = args.overrides[secret];
+      if (override !== undefined) {
+        values[secret] = pulumi.secret(pulumi.output(override));
       } else if (secret === "MYSQL_ROOT_PASSWORD" && !args.managedSource) {
         continue;
       } else {

@@ -11,6 +11,8 @@ export interface SourceSetupArgs {
   rootPassword?: pulumi.Input<string>;
   /** The CDC user's password (generated in managed mode, from config in external mode). */
   cdcPassword: pulumi.Input<string>;
+  /** Keep the schema, its rows and the CDC user on `pulumi destroy` (they live on a retained volume). */
+  retainData: boolean;
   /** The MySQL container (managed mode), which must be healthy first. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -38,8 +40,8 @@ export class SourceSetup extends pulumi.ComponentResource {
           database: cfg.source.database,
           tables: replicatedTables(cfg.tables).map((t) => t.name),
           sampleRows: cfg.source.sampleRows,
-        }, { parent: this, dependsOn: args.dependsOn }),
-        new CdcUser("cdc-user", { ...admin, cdcUser: cfg.source.user, cdcPassword: args.cdcPassword }, { parent: this, dependsOn: args.dependsOn }),
+        }, { parent: this, dependsOn: args.dependsOn, retainOnDelete: args.retainData }),
+        new CdcUser("cdc-user", { ...admin, cdcUser: cfg.source.user, cdcPassword: args.cdcPassword }, { parent: this, dependsOn: args.dependsOn, retainOnDelete: args.retainData }),
       );
     }
     this.preflight = new SourcePreflight("source-preflight", {

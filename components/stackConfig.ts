@@ -1,11 +1,12 @@
 /** Reads the stack's Pulumi config into the validated StackConfig (the only Pulumi-aware part of configuration). */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_SCHEMA, RawConfig, StackConfig, resolveConfig } from "../config";
+import { CONFIG_SCHEMA, RawConfig, SECRET_CONFIG_KEYS, StackConfig, resolveConfig } from "../config";
+import { SecretName } from "../render/containers";
 
 export interface LoadedConfig {
   config: StackConfig;
-  /** External mode only: the CDC user's password from `pulumi config set --secret sourcePassword`. */
-  sourcePassword?: pulumi.Output<string>;
+  /** Credentials set as secret config (SECRET_CONFIG_KEYS); each replaces the generated one. */
+  secretOverrides: Partial<Record<SecretName, pulumi.Output<string>>>;
 }
 
 export function loadStackConfig(): LoadedConfig {
@@ -15,9 +16,14 @@ export function loadStackConfig(): LoadedConfig {
     const v = pc.get(key);
     if (v !== undefined) raw[key] = v;
   }
-  const sourcePassword = pc.getSecret("sourcePassword");
-  // Validation only needs to know that it is set; the value stays a secret Output.
-  if (sourcePassword !== undefined) raw.sourcePassword = "(set)";
+  const secretOverrides: Partial<Record<SecretName, pulumi.Output<string>>> = {};
+  for (const [secret, key] of Object.entries(SECRET_CONFIG_KEYS) as Array<[SecretName, string]>) {
+    const value = pc.getSecret(key);
+    if (value === undefined) continue;
+    secretOverrides[secret] = value;
+    // Validation only needs to know that it is set; the value stays a secret Output.
+    raw[key] = "(set)";
+  }
   const config = resolveConfig(raw, { project: pulumi.getProject(), stack: pulumi.getStack() });
-  return { config, sourcePassword };
+  return { config, secretOverrides };
 }

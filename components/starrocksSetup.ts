@@ -19,6 +19,8 @@ export interface StarRocksSetupArgs {
   fe: pulumi.Resource;
   /** One CN container per index. */
   cns: pulumi.Resource[];
+  /** Keep the database, tables and users on `pulumi destroy` (they live in the retained FE meta). */
+  retainData: boolean;
   /** The bucket the storage volume points at. */
   bucket: pulumi.Resource;
 }
@@ -38,6 +40,7 @@ export class StarRocksSetup extends pulumi.ComponentResource {
     const q = hostEndpoints(cfg).starrocksQuery;
     const admin = { host: q.host, port: q.port, user: "root", password: args.rootPassword, timeoutMs: cfg.providerTimeoutMs };
     const child = (dependsOn: pulumi.Input<pulumi.Resource>[]) => ({ parent: this, dependsOn });
+    const data = (dependsOn: pulumi.Input<pulumi.Resource>[]) => ({ ...child(dependsOn), retainOnDelete: args.retainData });
 
     const root = new RootPassword("root-password", admin, child([args.fe]));
     const nodes = args.cns.map((cn, i) =>
@@ -55,9 +58,9 @@ export class StarRocksSetup extends pulumi.ComponentResource {
       secretKey: args.s3SecretKey,
       allowDestructiveChanges: cfg.allowDestructiveChanges,
     }, child([root, args.bucket, ...nodes]));
-    const database = new Database("sink-database", { ...admin, database: cfg.starrocks.database }, child([volume]));
+    const database = new Database("sink-database", { ...admin, database: cfg.starrocks.database }, data([volume]));
     this.tables = replicatedTables(cfg.tables).map((t) =>
-      new Table(`sink-table-${t.name}`, { ...admin, database: cfg.starrocks.database, definition: t, allowDestructiveChanges: cfg.allowDestructiveChanges }, child([database])),
+      new Table(`sink-table-${t.name}`, { ...admin, database: cfg.starrocks.database, definition: t, allowDestructiveChanges: cfg.allowDestructiveChanges }, data([database])),
     );
     // Granted after the tables exist: whether ALL TABLES IN DATABASE covers later tables is not documented.
     this.loaderUser = new LoaderUser("loader-user", {
@@ -65,7 +68,7 @@ export class StarRocksSetup extends pulumi.ComponentResource {
       loaderUser: cfg.starrocks.loaderUser,
       loaderPassword: args.loaderPassword,
       database: cfg.starrocks.database,
-    }, child(this.tables));
+    }, data(this.tables));
     this.registerOutputs({});
   }
 }

@@ -86,22 +86,32 @@ export interface ContainerSpec {
   ulimits?: Array<{ name: string; soft: number; hard: number }>;
 }
 
-const health = (test: string[], startPeriod: string, retries = 30): HealthcheckSpec => ({
-  test, interval: "5s", timeout: "5s", startPeriod, retries,
+/**
+ * Durations in Go's canonical form (`1m0s`, not `60s`): the Docker provider reads them back that way,
+ * and any other spelling shows as a change on every `pulumi up`.
+ */
+export function goDuration(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  return m > 0 ? `${m}m${s}s` : `${s}s`;
+}
+
+const health = (test: string[], startPeriodSeconds: number, retries = 30): HealthcheckSpec => ({
+  test, interval: goDuration(5), timeout: goDuration(5), startPeriod: goDuration(startPeriodSeconds), retries,
 });
 
+/** Local tag of the built Flink image; image references must be lowercase, stack names need not be. */
 export function flinkImageTag(cfg: StackConfig): string {
-  return `${cfg.prefix}-flink:${cfg.images.flinkVersion}-cdc`;
+  return `${cfg.prefix.toLowerCase()}-flink:${cfg.images.flinkVersion}-cdc`;
 }
 
 /**
- * Managed MySQL accepts only UTC or a fixed offset: the image starts with empty time zone tables, so a
- * named zone would stop the server on its first start.
+ * --default-time-zone for the managed server. Named zones work: the image's entrypoint loads the time
+ * zone tables during initialisation (its temporary server runs with SYSTEM). UTC is written as an offset
+ * so it never depends on those tables.
  */
 export function mysqlTimeZoneArg(timeZone: string): string {
-  if (timeZone === "UTC") return "+00:00";
-  if (/^[+-]\d{2}:\d{2}$/.test(timeZone)) return timeZone;
-  throw new Error(`sourceTimeZone: "${timeZone}" cannot be used in managed mode; use UTC or a fixed offset such as +02:00`);
+  return timeZone === "UTC" ? "+00:00" : timeZone;
 }
 
 export function renderContainerSpecs(cfg: StackConfig): ContainerSpec[] {
@@ -118,7 +128,7 @@ export function renderContainerSpecs(cfg: StackConfig): ContainerSpec[] {
     volumes: [{ volume: "minio-data", containerPath: "/data", data: true }],
     uploads: [],
     // The image has mc but no curl since 2023; `mc ready local` is MinIO's documented probe.
-    healthcheck: health(["CMD", "mc", "ready", "local"], "10s"),
+    healthcheck: health(["CMD", "mc", "ready", "local"], 10),
     waitTimeoutSeconds: 120,
     dependsOn: [],
   });
@@ -145,7 +155,7 @@ export function renderContainerSpecs(cfg: StackConfig): ContainerSpec[] {
       uploads: [],
       // 127.0.0.1 (TCP), not localhost: the image's init server listens on the socket only, so this stays
       // unhealthy until the real server is up. mysqladmin ping succeeds even when access is denied.
-      healthcheck: health(["CMD", "mysqladmin", "ping", "-h", "127.0.0.1", "--silent"], "30s", 60),
+      healthcheck: health(["CMD", "mysqladmin", "ping", "-h", "127.0.0.1", "--silent"], 30, 60),
       waitTimeoutSeconds: 300,
       dependsOn: [],
     });
@@ -165,7 +175,7 @@ export function renderContainerSpecs(cfg: StackConfig): ContainerSpec[] {
     volumes: [{ volume: "fe-meta", containerPath: FE_META_PATH, data: true }],
     uploads: [{ path: FE_CONF_PATH, content: renderFeConf(cfg) }],
     // HTTP, not `mysql -uroot`: it keeps working after the root password is set.
-    healthcheck: health(["CMD-SHELL", `curl -sf http://127.0.0.1:${CONTAINER_PORTS.feHttp}/api/health`], "60s", 60),
+    healthcheck: health(["CMD-SHELL", `curl -sf http://127.0.0.1:${CONTAINER_PORTS.feHttp}/api/health`], 60, 60),
     waitTimeoutSeconds: 360,
     dependsOn: ["minio"],
   });
@@ -179,7 +189,7 @@ export function renderContainerSpecs(cfg: StackConfig): ContainerSpec[] {
       ports: [],
       volumes: [{ volume: `cn-${i}-cache`, containerPath: CN_STORAGE_PATH, data: false }],
       uploads: [{ path: CN_CONF_PATH, content: renderCnConf(cfg) }],
-      healthcheck: health(["CMD-SHELL", `curl -sf http://127.0.0.1:${CONTAINER_PORTS.cnHttp}/api/health`], "30s", 60),
+      healthcheck: health(["CMD-SHELL", `curl -sf http://127.0.0.1:${CONTAINER_PORTS.cnHttp}/api/health`], 30, 60),
       waitTimeoutSeconds: 300,
       dependsOn: ["starrocks-fe"],
       ulimits: [{ name: "nofile", soft: 65535, hard: 65535 }, { name: "nproc", soft: 65535, hard: 65535 }],
@@ -197,7 +207,7 @@ export function renderContainerSpecs(cfg: StackConfig): ContainerSpec[] {
     ports: [port("flinkUi", CONTAINER_PORTS.flinkRest)],
     volumes: [],
     uploads: [],
-    healthcheck: health(["CMD-SHELL", `curl -sf http://127.0.0.1:${CONTAINER_PORTS.flinkRest}/overview`], "20s"),
+    healthcheck: health(["CMD-SHELL", `curl -sf http://127.0.0.1:${CONTAINER_PORTS.flinkRest}/overview`], 20),
     waitTimeoutSeconds: 180,
     dependsOn: ["minio"],
   });
@@ -212,7 +222,7 @@ export function renderContainerSpecs(cfg: StackConfig): ContainerSpec[] {
       volumes: [],
       uploads: [],
       // Healthy once the JobManager lists this TaskManager; its RPC path carries taskmanager.host.
-      healthcheck: health(["CMD-SHELL", `curl -sf http://${ALIASES.jobManager}:${CONTAINER_PORTS.flinkRest}/taskmanagers | grep -q '@${alias}:'`], "20s"),
+      healthcheck: health(["CMD-SHELL", `curl -sf http://${ALIASES.jobManager}:${CONTAINER_PORTS.flinkRest}/taskmanagers | grep -q '@${alias}:'`], 20),
       waitTimeoutSeconds: 180,
       dependsOn: ["jobmanager"],
     });
@@ -226,7 +236,7 @@ export function renderContainerSpecs(cfg: StackConfig): ContainerSpec[] {
     ports: [port("sqlGateway", CONTAINER_PORTS.sqlGateway)],
     volumes: [],
     uploads: [],
-    healthcheck: health(["CMD-SHELL", `curl -sf http://127.0.0.1:${CONTAINER_PORTS.sqlGateway}/v1/info`], "20s"),
+    healthcheck: health(["CMD-SHELL", `curl -sf http://127.0.0.1:${CONTAINER_PORTS.sqlGateway}/v1/info`], 20),
     waitTimeoutSeconds: 180,
     dependsOn: ["jobmanager"],
   });

@@ -73,7 +73,7 @@ test("every password is generated and every credential output is a secret", () =
     "secrets-mysql-root-password",
     "secrets-starrocks-root-password",
   ]);
-  for (const name of ["sourceUrl", "sinkUrl", "starrocksRootPassword", "minioRootUser", "minioRootPassword"]) {
+  for (const name of ["sourceUrl", "sinkUrl", "starrocksRootPassword", "minioRootUser", "minioRootPassword", "mysqlRootPassword"]) {
     expect(run.secretOutputs).toContain(name);
   }
   for (const name of ["endpoints", "tables", "containerNames"]) expect(run.secretOutputs).not.toContain(name);

@@ -29,10 +29,29 @@ test("external source mode runs no MySQL and takes the CDC password from secret 
   expect((run.outputs.endpoints as any).mysql).toBe("db.internal:3307");
 });
 
-test("retainData keeps the MySQL, MinIO and FE meta volumes on destroy, but not CN caches", async () => {
+test("retainData keeps the MySQL, MinIO and FE meta volumes and what lives in them on destroy, but not CN caches", async () => {
   const run = await runProgram({ retainData: true, cnCount: 2 });
   const retained = run.byType(VOLUME).filter((v) => run.options.get(`${VOLUME}::${v.name}`)!.retainOnDelete).map((v) => v.name).sort();
   expect(retained).toEqual(["fe-meta", "minio-data", "mysql-data"]);
+  const dyn = "pulumi-nodejs:dynamic/";
+  const kept = run.resources.filter((r) => r.type.startsWith(dyn) && run.options.get(`${r.type}::${r.name}`)!.retainOnDelete).map((r) => r.name).sort();
+  expect(kept).toEqual(["bucket", "cdc-user", "loader-user", "sink-database", ...["cdc_heartbeat", "customers", "inventory_movements", "order_items", "orders", "products"].map((t) => `sink-table-${t}`), "source-schema"].sort());
+  expect(run.one(`${dyn}minio:Bucket`, "bucket").inputs.forceDestroy).toBe(false);
+});
+
+test("without retainData, destroy empties and removes the bucket (its volume goes anyway)", async () => {
+  const run = await runProgram({});
+  expect(run.one("pulumi-nodejs:dynamic/minio:Bucket", "bucket").inputs.forceDestroy).toBe(true);
+});
+
+test("a credential set as secret config replaces the generated one", async () => {
+  const run = await runProgram({ starrocksRootPassword: "kept-from-before", mysqlRootPassword: "old-root" }, "dev", ["starrocksRootPassword", "mysqlRootPassword"]);
+  const generated = run.byType("random:index/randomPassword:RandomPassword").map((r) => r.name);
+  expect(generated).not.toContain("secrets-starrocks-root-password");
+  expect(generated).toContain("secrets-loader-password");
+  expect(run.outputs.starrocksRootPassword).toBe("kept-from-before");
+  expect(run.secretOutputs).toContain("starrocksRootPassword");
+  expect(run.outputs.sourceUrl).toBe("mysql://root:old-root@127.0.0.1:3306/shop");
 });
 
 test("two stacks on one host share no container, volume or network name and no host port", async () => {
