@@ -94,6 +94,7 @@ export interface ResolveInput {
 /** Resolves endpoints lazily, so commands that need only the source never ask for a sink or run pulumi. */
 export class Connections {
   private stackOutputs?: StackOutputs;
+  private stackError?: unknown;
 
   constructor(private readonly input: ResolveInput) {}
 
@@ -131,8 +132,17 @@ export class Connections {
     return out;
   }
 
+  /** Runs pulumi at most once, remembering a failure too. */
   private stack(): StackOutputs {
-    if (!this.stackOutputs) this.stackOutputs = (this.input.readStack ?? readPulumiStack)(this.input.stack as string);
+    if (this.stackError) throw this.stackError;
+    if (!this.stackOutputs) {
+      try {
+        this.stackOutputs = (this.input.readStack ?? readPulumiStack)(this.input.stack as string);
+      } catch (err) {
+        this.stackError = err;
+        throw err;
+      }
+    }
     return this.stackOutputs;
   }
 }

@@ -37,7 +37,7 @@ export function renderDashboard(s: MonitorSnapshot, history: readonly number[], 
   const reset = "\x1b[0m";
   const lines = [
     `\x1b[1mcdc monitor\x1b[0m   ${s.time}   probe #${s.probe} every ${opts.intervalS} s   Ctrl+C to quit`,
-    `source ${opts.source}   sink ${opts.sink}`,
+    `${opts.source}   ${opts.sink}`,
     "",
     `freshness ${colour}${ms(s.freshnessMs)}${reset} ${s.stale ? `(STALE: over ${opts.maxLatencyS} s)` : `(limit ${opts.maxLatencyS} s)`}   last probe ${s.latencyMs === null ? "not visible yet" : ms(s.latencyMs)}`,
     `latency history ${sparkline(history, Math.max(10, opts.width - 20))}`,

@@ -59,7 +59,6 @@ export async function main(argv: readonly string[], io: MainIO): Promise<number>
   const name = at < 0 ? undefined : argv[at];
   const cmd = COMMANDS.find((c) => c.name === name);
   let secrets: string[] = [];
-  let ctx: Context | undefined;
   try {
     if (!name) {
       if (argv.includes("--help") || argv.includes("-h")) {
@@ -84,9 +83,8 @@ export async function main(argv: readonly string[], io: MainIO): Promise<number>
       env: io.env,
       readStack: io.readStack,
     });
-    secrets = [];
-    ctx = new Context(connections, { json: parsed.flags.json === true, tables: parsed.flags.tables as string | undefined }, io.out, io.err, io.interrupt ?? new Interrupt());
-    for (const role of cmd.needs) ctx.endpoint(role);
+    const ctx = new Context(connections, { json: parsed.flags.json === true, tables: parsed.flags.tables as string | undefined }, io.out, io.err, io.interrupt ?? new Interrupt());
+    for (const role of cmd.needs) ctx.endpoint(role); // usage error (2) for a missing endpoint, before connecting
     try {
       const result = await cmd.run(ctx, opts);
       if (parsed.flags.json === true) io.out.write(JSON.stringify(result.data, jsonReplacer) + "\n");

@@ -4,8 +4,14 @@ import { LatencyStats } from "./measure";
 export function ms(v: number | undefined): string {
   if (v === undefined) return "-";
   if (v >= 10_000) return `${(v / 1000).toFixed(1)} s`;
+  if (v >= 1000) return `${(v / 1000).toFixed(2)} s`;
   if (v >= 100) return `${Math.round(v)} ms`;
   return `${v.toFixed(1)} ms`;
+}
+
+/** Rows per second for tables: whole numbers. */
+export function rate(v: number): string {
+  return Math.round(v).toLocaleString("en-US");
 }
 
 export function num(v: number | undefined): string {

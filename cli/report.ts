@@ -10,10 +10,11 @@ function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-function niceMax(v: number): number {
+/** Smallest "round" axis maximum at or above v (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10 x a power of ten). */
+export function niceMax(v: number): number {
   if (v <= 0) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
-  return [1, 2, 5, 10].map((m) => m * p).find((x) => x >= v) as number;
+  return [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map((m) => m * p).find((x) => x >= v * (1 - 1e-9)) as number;
 }
 
 /** Axes with 5 ticks each; returns the SVG fragments plus the scale functions. */
@@ -59,6 +60,11 @@ export function latencyChart(samples: readonly Sample[], startedAt: number): str
 
 export function throughputChart(samples: readonly Sample[], startedAt: number): string {
   const series = throughputSeries(samples, startedAt, 1000);
+  // The last second is usually partial: scale it by the time it covers, or drop it if under half a second.
+  const lastCommit = samples.reduce((m, s) => Math.max(m, s.committedAt), startedAt);
+  const covered = (lastCommit - startedAt) / 1000 - (series.length - 1);
+  if (series.length > 1 && covered < 0.5) series.pop();
+  else if (series.length && covered < 1) series[series.length - 1] /= Math.max(covered, 1e-3);
   const xMax = niceMax(Math.max(1, series.length));
   const yMax = niceMax(series.reduce((m, v) => Math.max(m, v), 1));
   const f = frame(xMax, yMax, "seconds since start", "rows/s (visible rows by commit second)");

@@ -13,7 +13,7 @@ import { Command, CommandResult, JSON_FLAG, POLL_FLAG, TIMEOUT_FLAG, pollInterva
 import { Context } from "../context";
 import { EXIT, UsageError } from "../errors";
 import { Sample, summarize } from "../measure";
-import { LATENCY_HEADER, Progress, latencyCells, latencyLine, num, table } from "../render";
+import { LATENCY_HEADER, Progress, latencyCells, latencyLine, num, rate, table } from "../render";
 import { renderReport } from "../report";
 import { LoadOptions, RunResult, TableResult, measuredRun, round, roundStats } from "../workload";
 
@@ -154,9 +154,9 @@ export function renderBench(d: BenchData, timeoutSeconds: number): string {
     `bench ${d.scenario}: ${shape}${d.workers} worker(s), ${d.batch === 1 ? "single-row inserts" : `${d.batch} rows per INSERT`}`,
     table(
       ["table", "rows", "rows/s", ...LATENCY_HEADER],
-      [...d.tables.map((t) => [t.table, num(t.rows), num(t.rowsPerSec), ...latencyCells(t.latencyMs)]), ["overall", num(d.rows), num(d.rowsPerSec), ...latencyCells(d.latencyMs)]],
+      [...d.tables.map((t) => [t.table, num(t.rows), rate(t.rowsPerSec), ...latencyCells(t.latencyMs)]), ["overall", num(d.rows), rate(d.rowsPerSec), ...latencyCells(d.latencyMs)]],
     ),
-    `throughput ${num(d.rowsPerSec)} rows/s over ${d.insertSeconds} s; ${latencyLine(d.latencyMs)}`,
+    `throughput ${rate(d.rowsPerSec)} rows/s over ${d.insertSeconds} s; ${latencyLine(d.latencyMs)}`,
     ...(d.catchUpSeconds !== undefined ? [`all rows visible ${d.catchUpSeconds} s after the first insert`] : []),
     ...(d.notVisible > 0 ? [`${num(d.notVisible)} row(s) not visible in the sink after ${timeoutSeconds} s`] : []),
     ...(d.interrupted ? ["stopped by Ctrl+C"] : []),

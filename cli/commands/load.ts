@@ -5,7 +5,7 @@
 import { positiveInteger } from "../args";
 import { Command, CommandResult, JSON_FLAG, POLL_FLAG, TIMEOUT_FLAG, pollInterval } from "../command";
 import { EXIT, UsageError } from "../errors";
-import { LATENCY_HEADER, Progress, latencyCells, latencyLine, num, progressBar, table } from "../render";
+import { LATENCY_HEADER, Progress, latencyCells, latencyLine, num, progressBar, rate, table } from "../render";
 import { RunResult, measuredRun } from "../workload";
 
 export interface LoadData extends RunResult {
@@ -84,8 +84,8 @@ export const loadCommand: Command<LoadOptions> = {
 
 export function renderLoad(d: LoadData, timeoutSeconds: number): string {
   return [
-    table(["table", "rows", "rows/s", ...LATENCY_HEADER], d.tables.map((t) => [t.table, num(t.rows), num(t.rowsPerSec), ...latencyCells(t.latencyMs)])),
-    `wrote ${num(d.rows)} rows in ${d.insertSeconds} s (${num(d.rowsPerSec)} rows/s)${d.interrupted ? ", stopped by Ctrl+C" : ""}`,
+    table(["table", "rows", "rows/s", ...LATENCY_HEADER], d.tables.map((t) => [t.table, num(t.rows), rate(t.rowsPerSec), ...latencyCells(t.latencyMs)])),
+    `wrote ${num(d.rows)} rows in ${d.insertSeconds} s (${rate(d.rowsPerSec)} rows/s)${d.interrupted ? ", stopped by Ctrl+C" : ""}`,
     latencyLine(d.latencyMs),
     ...(d.notVisible > 0 ? [`${num(d.notVisible)} row(s) not visible in the sink after ${timeoutSeconds} s`] : []),
   ].join("\n");

@@ -172,3 +172,12 @@ describe("tool keys", () => {
     expect(sql).toContain("SELECT 3 AS s, MAX(`order_id`) AS m FROM `orders` WHERE `order_id` >= 9000000003000000000 AND `order_id` < 9000000004000000000");
   });
 });
+
+test("report axes end on round numbers just above the data", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { niceMax } = require("../../cli/report") as typeof import("../../cli/report");
+  expect(niceMax(10.01)).toBe(12);
+  expect(niceMax(3)).toBe(3);
+  expect(niceMax(0.042)).toBeCloseTo(0.05);
+  expect(niceMax(0)).toBe(1);
+});
