@@ -64,10 +64,36 @@ interface PendingRange {
   committedAt: number;
 }
 
+/** FIFO of pending ranges; dequeuing moves a head index (no array shifting on the hot path). */
+class RangeQueue {
+  private items: PendingRange[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+  first(): PendingRange | undefined {
+    return this.items[this.head];
+  }
+  last(): PendingRange | undefined {
+    return this.items[this.items.length - 1];
+  }
+  push(r: PendingRange): void {
+    this.items.push(r);
+  }
+  shift(): void {
+    this.head++;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
 /** Pending rows per (table, stream) and the samples resolved so far. */
 export class LatencyTracker {
   readonly samples: Sample[] = [];
-  private readonly pending = new Map<string, Map<number, PendingRange[]>>();
+  private readonly pending = new Map<string, Map<number, RangeQueue>>();
   private pendingRows = 0;
 
   /** Rows `from..to` (inclusive) of `stream` in `table` were committed at `committedAt`. */
@@ -75,8 +101,8 @@ export class LatencyTracker {
     let byStream = this.pending.get(table);
     if (!byStream) this.pending.set(table, (byStream = new Map()));
     let queue = byStream.get(stream);
-    if (!queue) byStream.set(stream, (queue = []));
-    const last = queue[queue.length - 1];
+    if (!queue) byStream.set(stream, (queue = new RangeQueue()));
+    const last = queue.last();
     if (last && from <= last.to) throw new Error(`keys of ${table} stream ${stream} must increase: ${from} after ${last.to}`);
     queue.push({ from, to, committedAt });
     this.pendingRows += Number(to - from) + 1;
@@ -87,12 +113,10 @@ export class LatencyTracker {
     if (maxKey === null) return;
     const queue = this.pending.get(table)?.get(stream);
     if (!queue) return;
-    let i = 0;
-    for (; i < queue.length; i++) {
-      const r = queue[i];
-      if (r.from > maxKey) break;
+    for (let r = queue.first(); r && r.from <= maxKey; r = queue.first()) {
       if (r.to <= maxKey) {
         this.resolve(table, Number(r.to - r.from) + 1, r.committedAt, at);
+        queue.shift();
       } else {
         // Part of a group is visible (a sink that splits transactions): count what is there.
         this.resolve(table, Number(maxKey - r.from) + 1, r.committedAt, at);
@@ -100,14 +124,13 @@ export class LatencyTracker {
         break;
       }
     }
-    if (i > 0) queue.splice(0, i);
   }
 
   /** Tables with rows not yet seen, and for each the streams still waiting. */
   waiting(): Map<string, number[]> {
     const out = new Map<string, number[]>();
     for (const [table, byStream] of this.pending) {
-      const streams = [...byStream].filter(([, q]) => q.length > 0).map(([s]) => s);
+      const streams = [...byStream].filter(([, q]) => q.size > 0).map(([s]) => s);
       if (streams.length) out.set(table, streams);
     }
     return out;
@@ -121,7 +144,10 @@ export class LatencyTracker {
   oldestPending(): number | undefined {
     let oldest: number | undefined;
     for (const byStream of this.pending.values()) {
-      for (const q of byStream.values()) if (q.length && (oldest === undefined || q[0].committedAt < oldest)) oldest = q[0].committedAt;
+      for (const q of byStream.values()) {
+        const f = q.first();
+        if (f && (oldest === undefined || f.committedAt < oldest)) oldest = f.committedAt;
+      }
     }
     return oldest;
   }

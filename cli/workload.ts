@@ -59,18 +59,13 @@ export interface LoadOptions {
   pollMs?: number;
 }
 
-export interface TableTotals {
-  table: string;
-  rows: number;
-}
-
 /** One run of writers. Counters are live, so a progress display can read them on a timer. */
 export class LoadRun {
   readonly inserted = new Map<string, number>();
   totalInserted = 0;
   startedAt = 0;
   endedAt = 0;
-  private claimed = new Map<string, number>();
+  private readonly claimed = new Map<string, number>();
   private issued = 0;
   private halted = false;
   private readonly templates: Map<string, InsertTemplate>;
@@ -81,11 +76,6 @@ export class LoadRun {
       this.inserted.set(t.name, 0);
       this.claimed.set(t.name, 0);
     }
-  }
-
-  /** Stops the writers after their current INSERT. */
-  halt(): void {
-    this.halted = true;
   }
 
   /** Opens one source connection per worker and runs until a stop condition holds. */
@@ -119,12 +109,14 @@ export class LoadRun {
 
   private async worker(conn: Connection, w: number): Promise<void> {
     const { tables, rate } = this.opts;
-    const next = tables.map((t) => streamRange(this.base, w).lo);
+    // Next key per table for this writer: its own range, so keys rise in commit order per (table, writer).
+    const next = tables.map(() => streamRange(this.base, w).lo);
     const now = this.ctx.now;
     let i = w % tables.length;
     let exhausted = 0;
     while (!this.shouldStop() && exhausted < tables.length) {
-      const t = tables[i];
+      const ti = i;
+      const t = tables[ti];
       i = (i + 1) % tables.length;
       const n = this.claim(t.name);
       if (n === 0) {
@@ -139,7 +131,6 @@ export class LoadRun {
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
         if (this.shouldStop()) break;
       }
-      const ti = tables.indexOf(t);
       const from = next[ti];
       const tpl = this.templates.get(t.name)!;
       // Single rows go through a prepared statement (the server parses it once); the key travels as a

@@ -10,7 +10,6 @@
 import * as fs from "fs";
 import { positiveInteger } from "../args";
 import { Command, CommandResult, JSON_FLAG, POLL_FLAG, TIMEOUT_FLAG, pollInterval } from "../command";
-import { Context } from "../context";
 import { EXIT, UsageError } from "../errors";
 import { Sample, summarize } from "../measure";
 import { LATENCY_HEADER, Progress, latencyCells, latencyLine, num, rate, table } from "../render";

@@ -77,6 +77,19 @@ describe("LatencyTracker", () => {
     t.observe("t", 0, 1n, 40);
     expect(t.samples[0].visibleAt - t.samples[0].committedAt).toBeGreaterThanOrEqual(0);
   });
+  test("long queues drain in order across compactions", () => {
+    const t = new LatencyTracker();
+    for (let k = 1; k <= 5000; k++) t.register("t", 0, BigInt(k), BigInt(k), k);
+    for (let seen = 700; seen <= 5000; seen += 700) {
+      t.observe("t", 0, BigInt(seen), 10_000);
+      expect(t.pendingCount()).toBe(5000 - seen);
+      expect(t.oldestPending()).toBe(seen + 1);
+    }
+    t.observe("t", 0, 5000n, 10_000);
+    expect(t.pendingCount()).toBe(0);
+    expect(t.samples.reduce((a, s) => a + s.rows, 0)).toBe(5000);
+    expect(t.samples.map((s) => s.committedAt)).toEqual(Array.from({ length: 5000 }, (_, i) => i + 1));
+  });
   test("oldestPending gives the age of the oldest unseen row", () => {
     const t = new LatencyTracker();
     expect(t.oldestPending()).toBeUndefined();
