@@ -42,10 +42,12 @@ export function renderDashboard(s: MonitorSnapshot, history: readonly number[], 
     `freshness ${colour}${ms(s.freshnessMs)}${reset} ${s.stale ? `(STALE: over ${opts.maxLatencyS} s)` : `(limit ${opts.maxLatencyS} s)`}   last probe ${s.latencyMs === null ? "not visible yet" : ms(s.latencyMs)}`,
     `latency history ${sparkline(history, Math.max(10, opts.width - 20))}`,
     "",
-    table(
-      ["table", "source rows", "sink rows", "behind", "source rate", "sink rate"],
-      s.tables.map((t) => [t.table, num(t.source), num(t.sink), num(t.difference), rate(t.sourceRate), rate(t.sinkRate)]),
-    ),
+    s.tables.length === 0
+      ? "row counts off (--counts-every 0)"
+      : table(
+          ["table", "source rows", "sink rows", "behind", "source rate", "sink rate"],
+          s.tables.map((t) => [t.table, num(t.source), num(t.sink), num(t.difference), rate(t.sourceRate), rate(t.sinkRate)]),
+        ),
   ];
   return lines.join("\n");
 }
@@ -55,5 +57,7 @@ export function renderSimpleLine(s: MonitorSnapshot): string {
   const srcRate = s.tables.reduce((a, t) => a + (t.sourceRate ?? 0), 0);
   const sinkRate = s.tables.reduce((a, t) => a + (t.sinkRate ?? 0), 0);
   const lat = s.latencyMs === null ? "not visible yet" : ms(s.latencyMs);
-  return `${s.time}  probe #${s.probe}  latency ${lat}  freshness ${ms(s.freshnessMs)}${s.stale ? " STALE" : ""}  behind ${num(behind)} rows  source ${srcRate.toFixed(1)}/s  sink ${sinkRate.toFixed(1)}/s`;
+  const head = `${s.time}  probe #${s.probe}  latency ${lat}  freshness ${ms(s.freshnessMs)}${s.stale ? " STALE" : ""}`;
+  if (s.tables.length === 0) return head; // counts off
+  return `${head}  behind ${num(behind)} rows  source ${srcRate.toFixed(1)}/s  sink ${sinkRate.toFixed(1)}/s`;
 }

@@ -38,17 +38,20 @@ interface MonitorOptions {
   json: boolean;
   intervalS: number;
   maxLatencyS: number;
+  /** Seconds between row counts (0: never); COUNT(*) on big tables is not free. */
+  countsEveryS: number;
 }
 
 export const monitorCommand: Command<MonitorOptions> = {
   name: "monitor",
   summary: "probe freshness via cdc_heartbeat: dashboard, simple lines, JSON lines, or one status check",
-  usage: ["cdc monitor [--mode dashboard|simple|json|status] [--interval SECONDS] [--max-latency S]"],
+  usage: ["cdc monitor [--mode dashboard|simple|json|status] [--interval SECONDS] [--max-latency S] [--counts-every SECONDS]"],
   needs: ["source", "sink"],
   flags: [
     { name: "mode", type: "string", value: "MODE", choices: MODES, help: "dashboard (default on a terminal), simple, json or status" },
     { name: "interval", type: "number", value: "SECONDS", help: "seconds between probes (default 2)" },
     { name: "max-latency", type: "number", value: "S", help: "freshness limit in seconds: stale above it (default 10)" },
+    { name: "counts-every", type: "number", value: "SECONDS", help: "how often to COUNT(*) each table on both sides for counts and rates (default 10; 0 = never)" },
     JSON_FLAG,
   ],
   parse(args) {
@@ -57,9 +60,10 @@ export const monitorCommand: Command<MonitorOptions> = {
     const maxLatencyS = (args.flags["max-latency"] as number | undefined) ?? 10;
     if (intervalS < 0.1) throw new UsageError("--interval must be at least 0.1 seconds");
     if (maxLatencyS <= 0) throw new UsageError("--max-latency must be above 0");
-    return { mode: args.flags.mode as Mode | undefined, json: args.flags.json === true, intervalS, maxLatencyS };
+    const countsEveryS = (args.flags["counts-every"] as number | undefined) ?? 10;
+    return { mode: args.flags.mode as Mode | undefined, json: args.flags.json === true, intervalS, maxLatencyS, countsEveryS };
   },
-  async run(ctx, { mode: chosen, json, intervalS, maxLatencyS }): Promise<CommandResult> {
+  async run(ctx, { mode: chosen, json, intervalS, maxLatencyS, countsEveryS }): Promise<CommandResult> {
     const mode = chosen ?? (json ? "json" : ctx.out.isTTY ? "dashboard" : "simple");
 
     const hb = await ctx.heartbeat();
@@ -84,7 +88,8 @@ export const monitorCommand: Command<MonitorOptions> = {
       return { exitCode: data.status === "fresh" ? EXIT.OK : EXIT.CHECK_FAILED, data, human };
     }
 
-    const summary = await loop(ctx, mode, await ctx.tables(), probe, poller, tracker, intervalS, maxLatencyS);
+    const counts = new Counts(ctx, await ctx.tables(), countsEveryS * 1000);
+    const summary = await loop(ctx, { mode, probe, poller, tracker, counts, intervalS, maxLatencyS });
     const human = mode === "json" ? JSON.stringify({ summary }) : renderSummary(summary);
     // The loop only ends with Ctrl+C, which is how a monitor is meant to stop.
     return { exitCode: EXIT.OK, data: { summary }, human: json ? undefined : human };
@@ -109,9 +114,47 @@ class Prober {
   }
 }
 
-async function loop(ctx: Context, mode: Mode, tables: TableDef[], probe: Prober, poller: SinkPoller, tracker: LatencyTracker, intervalS: number, maxLatencyS: number): Promise<MonitorSummary> {
+/** Row counts per table on both sides, refreshed at most every `everyMs`; rates between refreshes. */
+class Counts {
+  private last?: { at: number; tables: MonitorTable[] };
+
+  constructor(private readonly ctx: Context, private readonly tables: TableDef[], private readonly everyMs: number) {}
+
+  async current(): Promise<MonitorTable[]> {
+    if (this.everyMs <= 0) return [];
+    const prev = this.last;
+    if (prev && this.ctx.now() - prev.at < this.everyMs) return prev.tables;
+    const counts = await countRows(this.ctx, this.tables);
+    const at = this.ctx.now();
+    const dt = prev ? (at - prev.at) / 1000 : 0;
+    const tables = counts.tables.map((t, i) => {
+      const p = prev?.tables[i];
+      return {
+        table: t.table,
+        source: t.source,
+        sink: t.sink,
+        difference: t.difference,
+        sourceRate: p ? round((t.source - p.source) / dt) : null,
+        sinkRate: p ? round((t.sink - p.sink) / dt) : null,
+      };
+    });
+    this.last = { at, tables };
+    return tables;
+  }
+}
+
+interface LoopParts {
+  mode: Mode;
+  probe: Prober;
+  poller: SinkPoller;
+  tracker: LatencyTracker;
+  counts: Counts;
+  intervalS: number;
+  maxLatencyS: number;
+}
+
+async function loop(ctx: Context, { mode, probe, poller, tracker, counts, intervalS, maxLatencyS }: LoopParts): Promise<MonitorSummary> {
   const history: number[] = [];
-  let prev: { at: number; tables: MonitorTable[] } | undefined;
   let stale = 0;
   const fullScreen = mode === "dashboard" && ctx.out.isTTY;
   if (fullScreen) ctx.out.write("\x1b[?1049h\x1b[?25l");
@@ -123,21 +166,8 @@ async function loop(ctx: Context, mode: Mode, tables: TableDef[], probe: Prober,
       await probe.send();
       while (tracker.pendingCount() > 0 && ctx.now() - started < intervalS * 1000 && !ctx.interrupt.requested) await ctx.interrupt.sleep(20);
       if (ctx.interrupt.requested) break;
-      const counts = await countRows(ctx, tables);
+      const rows = await counts.current();
       const at = ctx.now();
-      const rows: MonitorTable[] = counts.tables.map((t, i) => {
-        const p = prev?.tables[i];
-        const dt = prev ? (at - prev.at) / 1000 : 0;
-        return {
-          table: t.table,
-          source: t.source,
-          sink: t.sink,
-          difference: t.difference,
-          sourceRate: p ? round((t.source - p.source) / dt) : null,
-          sinkRate: p ? round((t.sink - p.sink) / dt) : null,
-        };
-      });
-      prev = { at, tables: rows };
       const mine = tracker.samples.slice(seenBefore).at(-1);
       const latency = mine ? round(mine.visibleAt - mine.committedAt) : null;
       const oldest = tracker.oldestPending();

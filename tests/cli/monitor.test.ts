@@ -48,7 +48,7 @@ test("monitor --mode status: 0 while replicating, 1 when replication is stopped,
 });
 
 test("monitor --mode json: one parseable object per probe; Ctrl+C ends it with exit 0 and a summary", async () => {
-  const p = spawnCli(["monitor", "--mode", "json", "--interval", "0.2"], env);
+  const p = spawnCli(["monitor", "--mode", "json", "--interval", "0.2", "--counts-every", "0.5"], env);
   await waitForOutput(p, (out) => out.split("\n").filter(Boolean).length >= 3);
   p.child.kill("SIGINT");
   const r = await p.done;
@@ -67,10 +67,10 @@ test("monitor --mode json: one parseable object per probe; Ctrl+C ends it with e
   expect(summary.latencyMs.count).toBe(summary.visible);
 });
 
-test("monitor --mode simple: one line per probe, rates appear from the second line", async () => {
+test("monitor --mode simple: one line per probe, rates appear from the second count", async () => {
   const interrupt = new Interrupt();
   let out = "";
-  const running = main(["monitor", "--mode", "simple", "--interval", "0.2"], {
+  const running = main(["monitor", "--mode", "simple", "--interval", "0.2", "--counts-every", "0.1"], {
     out: { write: (s) => void (out += s), isTTY: false },
     err: { write: () => undefined, isTTY: false },
     env: { ...process.env, ...env },
@@ -81,7 +81,24 @@ test("monitor --mode simple: one line per probe, rates appear from the second li
   expect(await running).toBe(0);
   const lines = out.trim().split("\n");
   expect(lines[0]).toMatch(/^\S+Z {2}probe #1 {2}latency [\d.]+ ms {2}freshness [\d.]+ ms {2}behind 0 rows {2}source 0\.0\/s {2}sink 0\.0\/s$/);
+  expect(lines[1]).toMatch(/probe #2 .* source 0\.0\/s {2}sink 0\.0\/s$/);
   expect(lines[lines.length - 1]).toMatch(/^monitor stopped: \d+ probe\(s\), \d+ visible, 0 stale snapshot\(s\); latency over \d+ rows: p50/);
+});
+
+test("monitor --counts-every 0 never counts rows: lines without counts", async () => {
+  const interrupt = new Interrupt();
+  let out = "";
+  const running = main(["monitor", "--mode", "json", "--interval", "0.2", "--counts-every", "0"], {
+    out: { write: (s) => void (out += s), isTTY: false },
+    err: { write: () => undefined, isTTY: false },
+    env: { ...process.env, ...env },
+    interrupt,
+  });
+  while (out.split("\n").filter(Boolean).length < 2) await new Promise((r) => setTimeout(r, 50));
+  interrupt.trigger();
+  expect(await running).toBe(0);
+  const snaps = out.trim().split("\n").map((l) => JSON.parse(l)).filter((l) => !l.summary);
+  for (const s of snaps) expect(s.tables).toEqual([]);
 });
 
 test("dashboard renders freshness, sparkline and per-table rates", () => {
