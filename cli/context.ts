@@ -3,8 +3,8 @@
  */
 import type { Connection } from "mysql2/promise";
 import { TABLES, TableDef, findTable, HEARTBEAT_TABLE } from "../catalog/tables";
-import { UsageError } from "./errors";
-import { Connections, Endpoint, Role, connect, connectionFailure } from "./connections";
+import { CliError, UsageError } from "./errors";
+import { Connections, Endpoint, Role, connect, connectionFailure, describeEndpoint } from "./connections";
 import { LIST_TABLES_SQL } from "./sql";
 
 export interface Output {
@@ -89,7 +89,7 @@ export class Context {
       const [rows] = await c.query(sql);
       return rows as T[];
     } catch (err) {
-      throw connectionFailureIfLost(this.endpoint(role), err);
+      throw endpointError(this.endpoint(role), err);
     }
   }
 
@@ -150,10 +150,15 @@ export class Context {
   }
 }
 
-export function connectionFailureIfLost(ep: Endpoint, err: unknown): unknown {
+/**
+ * Names the endpoint in a failed statement's error: a lost connection becomes a ConnectionError (exit 3);
+ * a server error keeps its code (so errors.ts still maps it) with the endpoint in front of the message.
+ */
+export function endpointError(ep: Endpoint, err: unknown): unknown {
   const code = (err as { code?: string }).code;
   if (code && ["PROTOCOL_CONNECTION_LOST", "ECONNRESET", "EPIPE", "ECONNREFUSED", "ETIMEDOUT"].includes(code)) return connectionFailure(ep, err);
-  return err;
+  if (!(err instanceof Error) || err instanceof CliError) return err;
+  return Object.assign(new Error(`${describeEndpoint(ep)}: ${err.message}`), { code });
 }
 
 /** Requires a table to be replicated, e.g. `orders` for `latency single`. */

@@ -66,7 +66,7 @@ export function classify(err: unknown, secrets: readonly string[] = []): { exitC
     message = describeError(err);
   } else if (USAGE_CODES.has(String((err as { code?: unknown })?.code))) {
     exitCode = EXIT.USAGE;
-    message = describeError(err);
+    message = (err as Error).message;
   } else {
     exitCode = EXIT.INTERNAL;
     message = describeError(err);

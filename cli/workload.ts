@@ -5,7 +5,7 @@
  */
 import type { Connection } from "mysql2/promise";
 import { TableDef } from "../catalog/tables";
-import { Context, connectionFailureIfLost } from "./context";
+import { Context, endpointError } from "./context";
 import { LatencyTracker, SinkPoller, Sample, summarize, LatencyStats } from "./measure";
 import { InsertTemplate, insertPreparedSql, insertSql, insertTemplate, maxKeysSql, maxToolKeySql, runBase, streamRange, toBigInt } from "./sql";
 
@@ -87,7 +87,7 @@ export class LoadRun {
       await Promise.all(conns.map((c, w) => this.worker(c, w)));
     } catch (err) {
       this.halted = true;
-      throw connectionFailureIfLost(this.ctx.endpoint("source"), err);
+      throw endpointError(this.ctx.endpoint("source"), err);
     } finally {
       this.endedAt = this.ctx.now();
     }

@@ -84,6 +84,12 @@ test("latency with replication stopped: rows never visible -> exit 1, then visib
   await rep.catchUp();
 });
 
+test("a sink database without the tables: exit 2, the message names the sink", async () => {
+  const r = await runInProcess(["latency", "single", "--tables", "orders"], { CDC_SOURCE_URL: rep.sourceUrl, CDC_SINK_URL: rep.sinkUrl.replace(/\/shop$/, "/mysql") });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/^cdc: sink root@127\.0\.0\.1:\d+\/mysql: Table 'mysql\.orders' doesn't exist\n$/);
+});
+
 test("load N: N rows per table, progress as plain lines off a TTY, counts converge", async () => {
   const before = await Promise.all(USER_TABLES.map((t) => toolRows("primary", t)));
   const r = await runCli(["load", "40", "-w", "2"], env);
