@@ -4,5 +4,5 @@
 "use strict";
 const path = require("path");
 const root = path.join(__dirname, "..");
-require("ts-node").register({ transpileOnly: true, project: path.join(root, "tsconfig.json"), compilerOptions: { module: "commonjs" } });
+require("ts-node").register({ transpileOnly: true, project: path.join(root, "tsconfig.json") });
 require(path.join(root, "cli", "main.ts")).runProcess();
