@@ -4,6 +4,8 @@
  * `sinkUrl` of `pulumi stack output --json --show-secrets --stack NAME`.
  */
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 import * as mysql from "mysql2/promise";
 import { describeError } from "../clients/wait";
 import { ConnectionError, UsageError, isConnectionError } from "./errors";
@@ -55,15 +57,28 @@ export interface StackOutputs {
 
 export type StackReader = (stack: string) => StackOutputs;
 
+/**
+ * The Pulumi command `--stack` runs: $CDC_PULUMI if set, else this project's scripts/pulumi.sh (the
+ * same local backend and passphrase `npm run deploy` uses, unless PULUMI_BACKEND_URL is set), else
+ * `pulumi` from PATH.
+ */
+export function pulumiCommand(env: NodeJS.ProcessEnv): string {
+  if (env.CDC_PULUMI) return env.CDC_PULUMI;
+  const script = path.resolve(__dirname, "..", "scripts", "pulumi.sh");
+  return fs.existsSync(script) ? script : "pulumi";
+}
+
 /** Runs `pulumi stack output --json --show-secrets --stack NAME`. */
-export function readPulumiStack(stack: string): StackOutputs {
-  const res = spawnSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], {
+export function readPulumiStack(stack: string, env: NodeJS.ProcessEnv = process.env): StackOutputs {
+  const command = pulumiCommand(env);
+  const res = spawnSync(command, ["stack", "output", "--json", "--show-secrets", "--stack", stack], {
     encoding: "utf8",
-    timeout: 60_000,
+    timeout: 120_000,
+    env,
   });
   if (res.error) {
     const code = (res.error as NodeJS.ErrnoException).code;
-    throw new UsageError(code === "ENOENT" ? `--stack ${stack}: the pulumi CLI is not on PATH` : `--stack ${stack}: ${res.error.message}`);
+    throw new UsageError(code === "ENOENT" ? `--stack ${stack}: the pulumi CLI (${command}) was not found; run npm install, or set CDC_PULUMI` : `--stack ${stack}: ${res.error.message}`);
   }
   if (res.status !== 0) {
     const first = (res.stderr || res.stdout || "").trim().split("\n").find((l) => l.trim()) ?? `exit ${res.status}`;
@@ -137,7 +152,7 @@ export class Connections {
     if (this.stackError) throw this.stackError;
     if (!this.stackOutputs) {
       try {
-        this.stackOutputs = (this.input.readStack ?? readPulumiStack)(this.input.stack as string);
+        this.stackOutputs = (this.input.readStack ?? ((s: string) => readPulumiStack(s, this.input.env)))(this.input.stack as string);
       } catch (err) {
         this.stackError = err;
         throw err;

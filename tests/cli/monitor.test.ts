@@ -141,14 +141,14 @@ test("--stack reads sourceUrl, sinkUrl and tables from `pulumi stack output`", a
   const argsFile = path.join(dir, "args");
   const outputs = JSON.stringify({ sourceUrl: rep.sourceUrl, sinkUrl: rep.sinkUrl, tables: ["orders", "products"] });
   fs.writeFileSync(path.join(dir, "pulumi"), `#!/bin/sh\necho "$@" > ${argsFile}\ncat <<'EOF'\n${outputs}\nEOF\n`, { mode: 0o755 });
-  const r = await runCli(["counts", "--stack", "dev", "--json"], { PATH: `${dir}:${process.env.PATH}` });
+  const r = await runCli(["counts", "--stack", "dev", "--json"], { CDC_PULUMI: path.join(dir, "pulumi") });
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   expect(fs.readFileSync(argsFile, "utf8").trim()).toBe("stack output --json --show-secrets --stack dev");
   expect(JSON.parse(r.stdout).tables.map((t: { table: string }) => t.table)).toEqual(["orders", "products"]);
 
   fs.writeFileSync(path.join(dir, "pulumi"), `#!/bin/sh\necho "error: no stack named 'nope' found" >&2\nexit 255\n`, { mode: 0o755 });
-  const bad = await runCli(["counts", "--stack", "nope"], { PATH: `${dir}:${process.env.PATH}` });
+  const bad = await runCli(["counts", "--stack", "nope"], { CDC_PULUMI: path.join(dir, "pulumi") });
   expect(bad.code).toBe(2);
   expect(bad.stderr).toBe("cdc: --stack nope: pulumi stack output failed: error: no stack named 'nope' found\n");
 });

@@ -67,7 +67,14 @@ test.each([
 
 test("--stack without the pulumi CLI is a configuration error (exit 2)", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdc-nopulumi-"));
-  const r = await runCli(["counts", "--stack", "dev"], { PATH: dir });
+  const missing = path.join(dir, "pulumi");
+  const r = await runCli(["counts", "--stack", "dev"], { CDC_PULUMI: missing });
   expect(r.code).toBe(2);
-  expect(r.stderr).toBe("cdc: --stack dev: the pulumi CLI is not on PATH\n");
+  expect(r.stderr).toBe(`cdc: --stack dev: the pulumi CLI (${missing}) was not found; run npm install, or set CDC_PULUMI\n`);
+});
+
+test("--stack goes through the project's pulumi wrapper by default", () => {
+  const { pulumiCommand } = require("../../cli/connections");
+  expect(pulumiCommand({})).toBe(path.resolve(__dirname, "../../scripts/pulumi.sh"));
+  expect(pulumiCommand({ CDC_PULUMI: "/opt/pulumi" })).toBe("/opt/pulumi");
 });
