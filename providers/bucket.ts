@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MinioConnectionInfo, bucketExists, ensureBucket, listObjectNames, removeBucket, removeObjects } from "../clients/minio";
 import { checkInputs, plain, timeoutOf, withDefaults } from "./common";
-import { ChangePolicy, Props, diffByPolicy, driftWhen } from "./policy";
+import { ChangePolicy, Props, policyDiff, driftWhen } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
 export const BUCKET_POLICY: ChangePolicy = {
@@ -42,10 +42,7 @@ export const bucketProvider: pulumi.dynamic.ResourceProvider = {
     return { inputs, failures };
   },
 
-  async diff(_id: string, olds: Props, news: Props) {
-    const d = diffByPolicy(olds, news, BUCKET_POLICY);
-    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
-  },
+  diff: policyDiff(BUCKET_POLICY),
 
   async create(inputs: Props) {
     const p = plain(inputs);

@@ -10,7 +10,7 @@ import { globalPrivileges } from "../clients/preflight";
 import { CDC_PRIVILEGES, alterCdcUserPasswordSql, createCdcUserSql, dropCdcUserSql, grantCdcSql } from "../render/mysql";
 import { account } from "../render/sql";
 import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults } from "./common";
-import { ChangePolicy, Props, diffByPolicy, driftWhen } from "./policy";
+import { ChangePolicy, Props, policyDiff, driftWhen } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
 const SERVICE = "MySQL source";
@@ -90,10 +90,7 @@ export const cdcUserProvider: pulumi.dynamic.ResourceProvider = {
     const failures = checkInputs(inputs, { ...SQL_ENDPOINT_RULES, cdcUser: "nonEmptyString", cdcPassword: "nonEmptyString" });
     return { inputs, failures };
   },
-  async diff(_id: string, olds: Props, news: Props) {
-    const d = diffByPolicy(olds, news, CDC_USER_POLICY);
-    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
-  },
+  diff: policyDiff(CDC_USER_POLICY),
   async create(inputs: Props) {
     const p = plain(inputs);
     const s = await converge(p, true);

@@ -9,7 +9,7 @@ import { SqlConnection, address } from "../clients/mysql";
 import { ComputeNodeInfo, addComputeNode, dropComputeNode, findComputeNode, showComputeNodes, withStarRocks } from "../clients/starrocks";
 import { NotReadyError, WaitTimeoutError, waitFor } from "../clients/wait";
 import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults } from "./common";
-import { ChangePolicy, Props, diffByPolicy, driftWhen } from "./policy";
+import { ChangePolicy, Props, policyDiff, driftWhen } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
 export const COMPUTE_NODE_POLICY: ChangePolicy = {
@@ -72,10 +72,7 @@ export const computeNodeProvider: pulumi.dynamic.ResourceProvider = {
     return { inputs, failures };
   },
 
-  async diff(_id: string, olds: Props, news: Props) {
-    const d = diffByPolicy(olds, news, COMPUTE_NODE_POLICY);
-    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
-  },
+  diff: policyDiff(COMPUTE_NODE_POLICY),
 
   async create(inputs: Props) {
     const p = plain(inputs);

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createDatabase, dropDatabase, showDatabases, withStarRocks } from "../clients/starrocks";
 import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults } from "./common";
-import { ChangePolicy, Props, diffByPolicy } from "./policy";
+import { ChangePolicy, Props, policyDiff } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
 export const DATABASE_POLICY: ChangePolicy = {
@@ -28,10 +28,7 @@ export const databaseProvider: pulumi.dynamic.ResourceProvider = {
     const inputs = withDefaults(news, { user: "root" });
     return { inputs, failures: checkInputs(inputs, { ...SQL_ENDPOINT_RULES, database: "nonEmptyString" }) };
   },
-  async diff(_id: string, olds: Props, news: Props) {
-    const d = diffByPolicy(olds, news, DATABASE_POLICY);
-    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
-  },
+  diff: policyDiff(DATABASE_POLICY),
   async create(inputs: Props) {
     const p = plain(inputs);
     const created = await ensure(p);

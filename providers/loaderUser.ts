@@ -19,7 +19,7 @@ import {
 } from "../clients/starrocks";
 import { LOADER_PRIVILEGES } from "../render/starrocks";
 import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults } from "./common";
-import { ChangePolicy, Props, diffByPolicy, driftWhen } from "./policy";
+import { ChangePolicy, Props, policyDiff, driftWhen } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
 export const LOADER_USER_POLICY: ChangePolicy = {
@@ -93,10 +93,7 @@ export const loaderUserProvider: pulumi.dynamic.ResourceProvider = {
     if (inputs.loaderUser === "root") failures.push({ property: "loaderUser", reason: "loaderUser: must not be root; the sink gets its own least-privilege user" });
     return { inputs, failures };
   },
-  async diff(_id: string, olds: Props, news: Props) {
-    const d = diffByPolicy(olds, news, LOADER_USER_POLICY);
-    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
-  },
+  diff: policyDiff(LOADER_USER_POLICY),
   async create(inputs: Props) {
     const p = plain(inputs);
     // An existing user is adopted and gets the stack's password.

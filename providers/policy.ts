@@ -4,6 +4,7 @@
  * ('update') or needs a new resource ('replace'). Pulumi's Node dynamic provider only honours
  * `changes`, `replaces` and `deleteBeforeReplace` from diff (pulumi.md §3).
  */
+import type * as pulumi from "@pulumi/pulumi";
 
 export type ChangeKind = "ignore" | "update" | "replace";
 export type Props = Record<string, unknown>;
@@ -50,6 +51,14 @@ export interface PolicyDiff {
  * 'update'. A key whose new value is unknown (preview) counts as changed. Replacements delete first,
  * because every resource here has a fixed identity (a name, a node address).
  */
+/** A provider's `diff` method derived from its change policy (what the engine reads of PolicyDiff). */
+export function policyDiff(policy: ChangePolicy) {
+  return async (_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> => {
+    const d = diffByPolicy(olds, news, policy);
+    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
+  };
+}
+
 export function diffByPolicy(olds: Props, news: Props, policy: ChangePolicy): PolicyDiff {
   const keys = new Set([...Object.keys(policy), ...Object.keys(news)]);
   keys.delete("__provider");

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AccessDeniedError, MysqlConnectionInfo, SqlConnection, address } from "../clients/mysql";
 import { connectStarRocks, setOwnPassword } from "../clients/starrocks";
 import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults } from "./common";
-import { ChangePolicy, Props, diffByPolicy, driftWhen } from "./policy";
+import { ChangePolicy, Props, policyDiff, driftWhen } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
 export const ROOT_PASSWORD_POLICY: ChangePolicy = {
@@ -71,10 +71,7 @@ export const rootPasswordProvider: pulumi.dynamic.ResourceProvider = {
     return { inputs, failures };
   },
 
-  async diff(_id: string, olds: Props, news: Props) {
-    const d = diffByPolicy(olds, news, ROOT_PASSWORD_POLICY);
-    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
-  },
+  diff: policyDiff(ROOT_PASSWORD_POLICY),
 
   async create(inputs: Props) {
     const p = plain(inputs);

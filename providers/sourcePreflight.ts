@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { address } from "../clients/mysql";
 import { PreflightCheck, formatFailures, runPreflightChecks } from "../clients/preflight";
 import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults } from "./common";
-import { ChangePolicy, Props, diffByPolicy, driftWhen } from "./policy";
+import { ChangePolicy, Props, policyDiff, driftWhen } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
 export const SOURCE_PREFLIGHT_POLICY: ChangePolicy = {
@@ -45,10 +45,7 @@ export const sourcePreflightProvider: pulumi.dynamic.ResourceProvider = {
     const failures = checkInputs(inputs, { ...SQL_ENDPOINT_RULES, timeZone: "nonEmptyString", minBinlogRetentionSeconds: "nonNegativeInt", cdcUser: "optionalString" });
     return { inputs, failures };
   },
-  async diff(_id: string, olds: Props, news: Props) {
-    const d = diffByPolicy(olds, news, SOURCE_PREFLIGHT_POLICY);
-    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
-  },
+  diff: policyDiff(SOURCE_PREFLIGHT_POLICY),
   async create(inputs: Props) {
     const p = plain(inputs);
     return { id: `${p.host}:${p.port}`, outs: await enforce(p) };

@@ -9,7 +9,7 @@ import { SqlConnection, query, withMysql } from "../clients/mysql";
 import { createDatabaseSql, createTableSql, sampleRowsSql } from "../render/mysql";
 import { quoteIdent } from "../render/sql";
 import { SQL_ENDPOINT_RULES, checkInputs, isUnknown, plain, sqlEndpoint, timeoutOf, withDefaults } from "./common";
-import { ChangePolicy, Props, diffByPolicy } from "./policy";
+import { ChangePolicy, Props, policyDiff } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
 const SERVICE = "MySQL source";
@@ -67,10 +67,7 @@ export const sourceSchemaProvider: pulumi.dynamic.ResourceProvider = {
     }
     return { inputs, failures };
   },
-  async diff(_id: string, olds: Props, news: Props) {
-    const d = diffByPolicy(olds, news, SOURCE_SCHEMA_POLICY);
-    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
-  },
+  diff: policyDiff(SOURCE_SCHEMA_POLICY),
   async create(inputs: Props) {
     const p = plain(inputs);
     return { id: String(p.database), outs: { ...p, existingTables: await apply(p) } };
