@@ -29,6 +29,9 @@ export interface ProgramRun {
   one(type: string, name: string): RecordedResource;
 }
 
+// Each run loads a fresh SDK copy, which adds its own process exit listeners.
+process.setMaxListeners(Math.max(process.getMaxListeners(), 50));
+
 export async function runProgram(config: Record<string, unknown>, stack = "dev", secretKeys: string[] = []): Promise<ProgramRun> {
   let run!: ProgramRun;
   await jest.isolateModulesAsync(async () => {
