@@ -9,7 +9,7 @@ import { AccessDeniedError, SqlConnection, connectMysql, query, withMysql } from
 import { globalPrivileges } from "../clients/preflight";
 import { CDC_PRIVILEGES, alterCdcUserPasswordSql, createCdcUserSql, dropCdcUserSql, grantCdcSql } from "../render/mysql";
 import { account } from "../render/sql";
-import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults } from "./common";
+import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs } from "./common";
 import { ChangePolicy, Props, policyDiff, driftWhen } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
@@ -113,18 +113,10 @@ export const cdcUserProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-export interface CdcUserArgs {
-  /** MySQL as this machine reaches it. */
-  host: pulumi.Input<string>;
-  port: pulumi.Input<number>;
-  /** Admin user (default root). */
-  user?: pulumi.Input<string>;
-  /** Admin password (secret). */
-  password: pulumi.Input<string>;
+export interface CdcUserArgs extends SqlEndpointArgs {
   cdcUser: pulumi.Input<string>;
   /** Secret. */
   cdcPassword: pulumi.Input<string>;
-  timeoutMs?: pulumi.Input<number>;
 }
 
 export class CdcUser extends pulumi.dynamic.Resource {

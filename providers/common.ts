@@ -1,8 +1,9 @@
 /**
  * Small helpers shared by the provider objects: input validation that tolerates preview's unknown
  * values, defaults, and the connection info providers build from their inputs. Plain code with no
- * captured state (providers are serialized by value) and no @pulumi/pulumi import.
+ * captured state (providers are serialized by value) and no runtime @pulumi/pulumi import (types only).
  */
+import type * as pulumi from "@pulumi/pulumi";
 import type { MysqlConnectionInfo } from "../clients/mysql";
 import { Props, UNKNOWN, isUnknown } from "./policy";
 
@@ -73,6 +74,19 @@ function describe(v: unknown): string {
 }
 
 /** Validation of the connection inputs every SQL resource has (host, port, user, password, timeoutMs). */
+/** Where and as whom a provider connects to MySQL or the StarRocks FE (published host port). */
+export interface SqlEndpointArgs {
+  /** Host as this machine reaches it (the program runs on the host). */
+  host: pulumi.Input<string>;
+  port: pulumi.Input<number>;
+  /** Admin user (default root). */
+  user?: pulumi.Input<string>;
+  /** Its password (secret). */
+  password: pulumi.Input<string>;
+  /** How long to wait for the service to answer (default 300000 ms). */
+  timeoutMs?: pulumi.Input<number>;
+}
+
 export const SQL_ENDPOINT_RULES: Record<string, Rule> = { host: "nonEmptyString", port: "port", user: "nonEmptyString", password: "string", timeoutMs: "positiveInt" };
 
 /** Fills defaults shared by every resource. */

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SqlConnection, address } from "../clients/mysql";
 import { ComputeNodeInfo, addComputeNode, dropComputeNode, findComputeNode, showComputeNodes, withStarRocks } from "../clients/starrocks";
 import { NotReadyError, WaitTimeoutError, waitFor } from "../clients/wait";
-import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults } from "./common";
+import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs } from "./common";
 import { ChangePolicy, Props, policyDiff, driftWhen } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
@@ -101,18 +101,11 @@ export const computeNodeProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-export interface ComputeNodeArgs {
-  /** FE query port as this machine reaches it. */
-  host: pulumi.Input<string>;
-  port: pulumi.Input<number>;
-  user?: pulumi.Input<string>;
-  /** Admin password (secret). */
-  password: pulumi.Input<string>;
+export interface ComputeNodeArgs extends SqlEndpointArgs {
   /** The CN's name on the Docker network (FQDN mode), e.g. starrocks-cn-0. */
   nodeHost: pulumi.Input<string>;
   /** heartbeat_service_port (default 9050). */
   heartbeatPort?: pulumi.Input<number>;
-  timeoutMs?: pulumi.Input<number>;
 }
 
 export class ComputeNode extends pulumi.dynamic.Resource {

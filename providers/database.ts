@@ -1,7 +1,7 @@
 /** StarRocks database (module "starrocks", type "Database"): CREATE DATABASE IF NOT EXISTS on the default volume. */
 import * as pulumi from "@pulumi/pulumi";
 import { createDatabase, dropDatabase, showDatabases, withStarRocks } from "../clients/starrocks";
-import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults } from "./common";
+import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs } from "./common";
 import { ChangePolicy, Props, policyDiff } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
@@ -50,14 +50,8 @@ export const databaseProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-export interface DatabaseArgs {
-  host: pulumi.Input<string>;
-  port: pulumi.Input<number>;
-  user?: pulumi.Input<string>;
-  /** Admin password (secret). */
-  password: pulumi.Input<string>;
+export interface DatabaseArgs extends SqlEndpointArgs {
   database: pulumi.Input<string>;
-  timeoutMs?: pulumi.Input<number>;
 }
 
 export class Database extends pulumi.dynamic.Resource {

@@ -18,7 +18,7 @@ import {
   withStarRocks,
 } from "../clients/starrocks";
 import { LOADER_PRIVILEGES } from "../render/starrocks";
-import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults } from "./common";
+import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs } from "./common";
 import { ChangePolicy, Props, policyDiff, driftWhen } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
@@ -117,17 +117,11 @@ export const loaderUserProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-export interface LoaderUserArgs {
-  host: pulumi.Input<string>;
-  port: pulumi.Input<number>;
-  user?: pulumi.Input<string>;
-  /** Admin password (secret). */
-  password: pulumi.Input<string>;
+export interface LoaderUserArgs extends SqlEndpointArgs {
   loaderUser: pulumi.Input<string>;
   /** Secret. */
   loaderPassword: pulumi.Input<string>;
   database: pulumi.Input<string>;
-  timeoutMs?: pulumi.Input<number>;
 }
 
 export class LoaderUser extends pulumi.dynamic.Resource {

@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AccessDeniedError, MysqlConnectionInfo, SqlConnection, address } from "../clients/mysql";
 import { connectStarRocks, setOwnPassword } from "../clients/starrocks";
-import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults } from "./common";
+import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs } from "./common";
 import { ChangePolicy, Props, policyDiff, driftWhen } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
@@ -104,15 +104,8 @@ export const rootPasswordProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-export interface RootPasswordArgs {
-  /** FE query port as this machine reaches it. */
-  host: pulumi.Input<string>;
-  port: pulumi.Input<number>;
-  /** Default root. */
-  user?: pulumi.Input<string>;
-  /** The password to set (secret). */
-  password: pulumi.Input<string>;
-  timeoutMs?: pulumi.Input<number>;
+export interface RootPasswordArgs extends SqlEndpointArgs {
+
 }
 
 export class RootPassword extends pulumi.dynamic.Resource {

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { address } from "../clients/mysql";
 import { PreflightCheck, formatFailures, runPreflightChecks } from "../clients/preflight";
-import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults } from "./common";
+import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs } from "./common";
 import { ChangePolicy, Props, policyDiff, driftWhen } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
@@ -63,19 +63,14 @@ export const sourcePreflightProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-export interface SourcePreflightArgs {
-  /** MySQL as this machine reaches it. */
-  host: pulumi.Input<string>;
-  port: pulumi.Input<number>;
+export interface SourcePreflightArgs extends SqlEndpointArgs {
+  /** The CDC user, whose own grants are checked unless cdcUser is given. */
   user: pulumi.Input<string>;
-  /** Secret. */
-  password: pulumi.Input<string>;
   /** The stack's sourceTimeZone. */
   timeZone: pulumi.Input<string>;
   minBinlogRetentionSeconds: pulumi.Input<number>;
   /** Whose grants to check (default: the connected user). */
   cdcUser?: pulumi.Input<string>;
-  timeoutMs?: pulumi.Input<number>;
 }
 
 export class SourcePreflight extends pulumi.dynamic.Resource {

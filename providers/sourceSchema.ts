@@ -8,7 +8,7 @@ import { findTable } from "../catalog/tables";
 import { SqlConnection, query, withMysql } from "../clients/mysql";
 import { createDatabaseSql, createTableSql, sampleRowsSql } from "../render/mysql";
 import { quoteIdent } from "../render/sql";
-import { SQL_ENDPOINT_RULES, checkInputs, isUnknown, plain, sqlEndpoint, timeoutOf, withDefaults } from "./common";
+import { SQL_ENDPOINT_RULES, checkInputs, isUnknown, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs } from "./common";
 import { ChangePolicy, Props, policyDiff } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
@@ -92,17 +92,11 @@ export const sourceSchemaProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-export interface SourceSchemaArgs {
-  host: pulumi.Input<string>;
-  port: pulumi.Input<number>;
-  user?: pulumi.Input<string>;
-  /** Admin password (secret). */
-  password: pulumi.Input<string>;
+export interface SourceSchemaArgs extends SqlEndpointArgs {
   database: pulumi.Input<string>;
   /** Catalog table names, e.g. replicatedTables(cfg.tables).map((t) => t.name). */
   tables: pulumi.Input<pulumi.Input<string>[]>;
   sampleRows?: pulumi.Input<number>;
-  timeoutMs?: pulumi.Input<number>;
 }
 
 export class SourceSchema extends pulumi.dynamic.Resource {

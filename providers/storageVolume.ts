@@ -17,7 +17,7 @@ import {
   withStarRocks,
 } from "../clients/starrocks";
 import { VolumeSpec } from "../render/starrocks";
-import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults } from "./common";
+import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs } from "./common";
 import { ChangePolicy, Props, diffByPolicy, driftWhen, refuseDestructive } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
@@ -159,14 +159,7 @@ export const storageVolumeProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-export interface StorageVolumeArgs {
-  /** FE query port as this machine reaches it. */
-  host: pulumi.Input<string>;
-  port: pulumi.Input<number>;
-  /** Admin user (default root). */
-  user?: pulumi.Input<string>;
-  /** Admin password (secret). */
-  password: pulumi.Input<string>;
+export interface StorageVolumeArgs extends SqlEndpointArgs {
   name: pulumi.Input<string>;
   /** s3://<bucket>/<prefix> */
   location: pulumi.Input<string>;
@@ -178,7 +171,6 @@ export interface StorageVolumeArgs {
   /** Secret. */
   secretKey: pulumi.Input<string>;
   allowDestructiveChanges?: pulumi.Input<boolean>;
-  timeoutMs?: pulumi.Input<number>;
 }
 
 export class StorageVolume extends pulumi.dynamic.Resource {

@@ -11,7 +11,7 @@ import { SqlConnection } from "../clients/mysql";
 import { ParsedTable, addColumn, createTable, dropColumn, dropTable, parseCreateTable, showCreateTable, withStarRocks } from "../clients/starrocks";
 import { NotReadyError, waitFor } from "../clients/wait";
 import { StarRocksColumn, starrocksColumns } from "../render/starrocks";
-import { SQL_ENDPOINT_RULES, checkInputs, isUnknown, plain, sqlEndpoint, timeoutOf, withDefaults } from "./common";
+import { SQL_ENDPOINT_RULES, checkInputs, isUnknown, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs } from "./common";
 import { ChangeKind, ChangePolicy, Props, classify, diffByPolicy, driftWhen, refuseDestructive } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
@@ -189,17 +189,11 @@ export const tableProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-export interface TableArgs {
-  host: pulumi.Input<string>;
-  port: pulumi.Input<number>;
-  user?: pulumi.Input<string>;
-  /** Admin password (secret). */
-  password: pulumi.Input<string>;
+export interface TableArgs extends SqlEndpointArgs {
   database: pulumi.Input<string>;
   /** The catalog entry (catalog/tables.ts `findTable(name)`). */
   definition: pulumi.Input<TableDef>;
   allowDestructiveChanges?: pulumi.Input<boolean>;
-  timeoutMs?: pulumi.Input<number>;
 }
 
 export class Table extends pulumi.dynamic.Resource {
