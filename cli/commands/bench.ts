@@ -101,16 +101,15 @@ export const benchCommand: Command<BenchOptions> = {
 
     // per-table runs one table after another; the other scenarios run all tables at once.
     const groups = scenario === "per-table" ? tables.map((t) => [t]) : [tables];
-    const samples: Sample[] = [];
-    const parts: RunResult[] = [];
+    const runs: RunSamples[] = [];
     let startedAt = 0;
     for (const g of groups) {
       if (stop()) break;
       const m = await measuredRun(ctx, { ...base, tables: g }, timeoutMs, tick(g.length === 1 ? g[0].name : scenario));
       if (!startedAt) startedAt = m.run.startedAt;
-      samples.push(...m.tracker.samples);
-      parts.push(m.result);
+      runs.push({ result: m.result, samples: m.tracker.samples });
     }
+    const { result, samples } = combineRuns(runs);
     const interrupted = stop();
     const data: BenchData = {
       scenario,
@@ -120,7 +119,7 @@ export const benchCommand: Command<BenchOptions> = {
       rowsPerTable,
       interrupted,
       report,
-      ...combine(parts, samples),
+      ...result,
     };
     if (report) fs.writeFileSync(report, renderReport(data, samples, startedAt));
     const exitCode = interrupted && scenario !== "unlimited" ? EXIT.INTERRUPTED : data.notVisible > 0 ? EXIT.CHECK_FAILED : EXIT.OK;
@@ -128,7 +127,20 @@ export const benchCommand: Command<BenchOptions> = {
   },
 };
 
-/** One result from sequential runs (per-table) or the single run of the other scenarios. */
+export interface RunSamples {
+  result: RunResult;
+  samples: readonly Sample[];
+}
+
+/**
+ * One result from sequential runs (per-table) or the single run of the other scenarios. Samples are
+ * concatenated without spreading: a long run has more of them than a call may take arguments.
+ */
+export function combineRuns(runs: readonly RunSamples[]): { result: RunResult; samples: Sample[] } {
+  const samples = runs.flatMap((r) => r.samples);
+  return { result: combine(runs.map((r) => r.result), samples), samples };
+}
+
 function combine(parts: RunResult[], samples: Sample[]): RunResult {
   if (parts.length === 1) return parts[0];
   const rows = parts.reduce((a, p) => a + p.rows, 0);
