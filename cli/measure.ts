@@ -20,7 +20,7 @@ export interface LatencyStats {
 }
 
 /** Nearest-rank percentile of ascending `sorted` (p in 0..100): the value at rank ceil(p/100 * n). */
-export function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) throw new Error("percentile of an empty list");
   if (p <= 0) return sorted[0];
   const rank = Math.ceil((p / 100) * sorted.length);
@@ -41,21 +41,172 @@ export function latencyOf(s: Sample): number {
   return s.visibleAt - s.committedAt;
 }
 
-/** Nearest-rank statistics over rows (a sample of n rows counts n times). */
+/** Nearest-rank statistics over rows (a sample of n rows counts n times), at LatencyHistogram precision. */
 export function summarize(samples: readonly Sample[]): LatencyStats | undefined {
-  const items = samples.map((s) => ({ v: latencyOf(s), n: s.rows })).filter((x) => x.n > 0).sort((a, b) => a.v - b.v);
-  const count = items.reduce((acc, x) => acc + x.n, 0);
-  if (count === 0) return undefined;
-  const at = (p: number): number => {
-    const rank = p <= 0 ? 1 : Math.min(Math.ceil((p / 100) * count), count);
-    let seen = 0;
-    for (const x of items) {
-      seen += x.n;
-      if (seen >= rank) return x.v;
+  const h = new LatencyHistogram();
+  for (const s of samples) h.add(latencyOf(s), s.rows);
+  return h.stats();
+}
+
+/**
+ * The bucket a latency is counted in: 0.1 ms below one second (the precision results are printed at),
+ * four significant digits above. So a histogram holds at most ~10,000 buckets per decade of latency,
+ * however many rows a run writes.
+ */
+export function latencyBucket(ms: number): number {
+  if (ms < 1000) return Math.round(ms * 10) / 10;
+  const step = 10 ** (Math.floor(Math.log10(ms)) - 3);
+  return Math.round(ms / step) * step;
+}
+
+/** Latency distribution in bounded memory: rows per latencyBucket, exact min and max. */
+export class LatencyHistogram {
+  private readonly counts = new Map<number, number>();
+  rows = 0;
+  min = Infinity;
+  max = -Infinity;
+
+  add(latencyMs: number, rows: number): void {
+    if (rows <= 0) return;
+    const b = latencyBucket(latencyMs);
+    this.counts.set(b, (this.counts.get(b) ?? 0) + rows);
+    this.rows += rows;
+    if (latencyMs < this.min) this.min = latencyMs;
+    if (latencyMs > this.max) this.max = latencyMs;
+  }
+
+  merge(other: LatencyHistogram): void {
+    for (const [b, n] of other.counts) this.counts.set(b, (this.counts.get(b) ?? 0) + n);
+    this.rows += other.rows;
+    this.min = Math.min(this.min, other.min);
+    this.max = Math.max(this.max, other.max);
+  }
+
+  get buckets(): number {
+    return this.counts.size;
+  }
+
+  stats(): LatencyStats | undefined {
+    if (this.rows === 0) return undefined;
+    const sorted = [...this.counts].sort((a, b) => a[0] - b[0]);
+    const at = (p: number): number => {
+      const rank = p <= 0 ? 1 : Math.min(Math.ceil((p / 100) * this.rows), this.rows);
+      let seen = 0;
+      for (const [b, n] of sorted) {
+        seen += n;
+        // A bucket's value can lie just outside the exact extremes it was rounded from.
+        if (seen >= rank) return Math.min(Math.max(b, this.min), this.max);
+      }
+      return this.max;
+    };
+    return { count: this.rows, min: this.min, p50: at(50), p95: at(95), p99: at(99), max: this.max };
+  }
+}
+
+/** Slot width of a new timeline: 1/128 s, so every doubling stays a divisor or a multiple of a second. */
+const TIMELINE_BASE_SLOT_MS = 1000 / 128;
+/** A timeline never holds more slots than this; it doubles its slot width instead. */
+export const TIMELINE_MAX_SLOTS = 4096;
+
+/** Visible rows and the slowest latency per slot of commit time, for charts; bounded memory. */
+export class CommitTimeline {
+  slotMs = TIMELINE_BASE_SLOT_MS;
+  readonly rows: number[] = [];
+  readonly slowest: number[] = [];
+  /** Latest commit seen, ms after the origin. */
+  lastCommit = 0;
+
+  constructor(readonly origin: number) {}
+
+  add(committedAt: number, latencyMs: number, rows: number): void {
+    const t = Math.max(0, committedAt - this.origin);
+    let i = Math.floor(t / this.slotMs);
+    while (i >= TIMELINE_MAX_SLOTS) {
+      this.coarsen();
+      i = Math.floor(t / this.slotMs);
     }
-    return items[items.length - 1].v;
-  };
-  return { count, min: items[0].v, p50: at(50), p95: at(95), p99: at(99), max: items[items.length - 1].v };
+    while (this.rows.length <= i) {
+      this.rows.push(0);
+      this.slowest.push(0);
+    }
+    this.rows[i] += rows;
+    if (latencyMs > this.slowest[i]) this.slowest[i] = latencyMs;
+    if (t > this.lastCommit) this.lastCommit = t;
+  }
+
+  /** Rows per second by commit time, in buckets of one second (or one slot, once slots are longer). */
+  throughput(): { bucketMs: number; perSecond: number[] } {
+    const bucketMs = Math.max(1000, this.slotMs);
+    const per = Math.round(bucketMs / this.slotMs);
+    const perSecond: number[] = [];
+    for (let i = 0; i < this.rows.length; i++) {
+      const b = Math.floor(i / per);
+      while (perSecond.length <= b) perSecond.push(0);
+      perSecond[b] += this.rows[i] * (1000 / bucketMs);
+    }
+    return { bucketMs, perSecond };
+  }
+
+  private coarsen(): void {
+    const n = Math.ceil(this.rows.length / 2);
+    for (let j = 0; j < n; j++) {
+      this.rows[j] = this.rows[2 * j] + (this.rows[2 * j + 1] ?? 0);
+      this.slowest[j] = Math.max(this.slowest[2 * j], this.slowest[2 * j + 1] ?? 0);
+    }
+    this.rows.length = n;
+    this.slowest.length = n;
+    this.slotMs *= 2;
+  }
+}
+
+/**
+ * Where resolved samples go: per-table histograms, a commit timeline and the latest sample. Memory stays
+ * bounded however long a run lasts (`load --unlimited`, `bench unlimited`, `monitor`); samples
+ * themselves are not kept.
+ */
+export class LatencyRecorder {
+  private readonly byTable = new Map<string, LatencyHistogram>();
+  private line?: CommitTimeline;
+  /** Samples (groups of rows seen together) and rows recorded. */
+  samples = 0;
+  visibleRows = 0;
+  /** Latest visibleAt of any sample (-Infinity before the first). */
+  lastVisibleAt = -Infinity;
+  /** The most recently recorded sample. */
+  last?: Sample;
+
+  /** Fixes the timeline's origin (a run's start); the first sample's commit time otherwise. */
+  begin(origin: number): void {
+    this.line ??= new CommitTimeline(origin);
+  }
+
+  add(s: Sample): void {
+    const latency = latencyOf(s);
+    let h = this.byTable.get(s.table);
+    if (!h) this.byTable.set(s.table, (h = new LatencyHistogram()));
+    h.add(latency, s.rows);
+    this.begin(s.committedAt);
+    this.line!.add(s.committedAt, latency, s.rows);
+    this.samples++;
+    this.visibleRows += s.rows;
+    if (s.visibleAt > this.lastVisibleAt) this.lastVisibleAt = s.visibleAt;
+    this.last = s;
+  }
+
+  table(name: string): LatencyHistogram | undefined {
+    return this.byTable.get(name);
+  }
+
+  /** All rows of the given tables (default: every table) in one histogram. */
+  overall(tables?: readonly string[]): LatencyHistogram {
+    const out = new LatencyHistogram();
+    for (const [name, h] of this.byTable) if (!tables || tables.includes(name)) out.merge(h);
+    return out;
+  }
+
+  get timeline(): CommitTimeline | undefined {
+    return this.line;
+  }
 }
 
 interface PendingRange {
@@ -90,11 +241,12 @@ class RangeQueue {
   }
 }
 
-/** Pending rows per (table, stream) and the samples resolved so far. */
+/** Pending rows per (table, stream); resolved samples go to the recorder. */
 export class LatencyTracker {
-  readonly samples: Sample[] = [];
   private readonly pending = new Map<string, Map<number, RangeQueue>>();
   private pendingRows = 0;
+
+  constructor(readonly recorder: LatencyRecorder = new LatencyRecorder()) {}
 
   /** Rows `from..to` (inclusive) of `stream` in `table` were committed at `committedAt`. */
   register(table: string, stream: number, from: bigint, to: bigint, committedAt: number): void {
@@ -155,7 +307,7 @@ export class LatencyTracker {
   private resolve(table: string, rows: number, committedAt: number, at: number): void {
     this.pendingRows -= rows;
     // Rows registered after a poll that already saw them resolve at the next poll, so latency is never negative.
-    this.samples.push({ table, committedAt, visibleAt: Math.max(at, committedAt), rows });
+    this.recorder.add({ table, committedAt, visibleAt: Math.max(at, committedAt), rows });
   }
 }
 
@@ -241,15 +393,4 @@ export class SinkPoller {
       if (wait > 0 && this.running) await sleep(wait);
     }
   }
-}
-
-/** Rows per second in consecutive buckets of `bucketMs`, by commit time (for reports). */
-export function throughputSeries(samples: readonly Sample[], startedAt: number, bucketMs = 1000): number[] {
-  const out: number[] = [];
-  for (const s of samples) {
-    const b = Math.max(0, Math.floor((s.committedAt - startedAt) / bucketMs));
-    while (out.length <= b) out.push(0);
-    out[b] += s.rows * (1000 / bucketMs);
-  }
-  return out;
 }

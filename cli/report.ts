@@ -1,5 +1,5 @@
 /** `--report FILE.html`: one self-contained page (inline SVG and CSS, no external assets). */
-import { Sample, latencyOf, throughputSeries } from "./measure";
+import { CommitTimeline, LatencyRecorder } from "./measure";
 import type { BenchData } from "./commands/bench";
 
 const W = 900;
@@ -40,40 +40,37 @@ function svg(body: string[], title: string): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">${body.join("")}</svg>`;
 }
 
-/** Latency of every sample by commit time; at most ~3000 dots (the slowest per time slot are kept). */
-export function latencyChart(samples: readonly Sample[], startedAt: number): string {
-  // reduce, not Math.max(...xs): a long run has more samples than a call may take arguments.
-  const xMax = niceMax(samples.reduce((m, s) => Math.max(m, (s.committedAt - startedAt) / 1000), 0.001));
-  const yMax = niceMax(samples.reduce((m, s) => Math.max(m, latencyOf(s)), 0.001));
+/** The slowest latency of each timeline slot, by commit time (at most TIMELINE_MAX_SLOTS dots). */
+export function latencyChart(line: CommitTimeline | undefined): string {
+  const slowest = line?.slowest ?? [];
+  const rows = line?.rows ?? [];
+  const slotS = (line?.slotMs ?? 1000) / 1000;
+  const xMax = niceMax(Math.max((line?.lastCommit ?? 0) / 1000, 0.001));
+  const yMax = niceMax(slowest.reduce((m, v) => Math.max(m, v), 0.001));
   const f = frame(xMax, yMax, "seconds since start (commit time)", "latency (ms)");
-  const slots = new Map<number, Sample>();
-  for (const s of samples) {
-    const slot = Math.floor(((s.committedAt - startedAt) / 1000 / xMax) * 3000);
-    const cur = slots.get(slot);
-    if (!cur || latencyOf(s) > latencyOf(cur)) slots.set(slot, s);
-  }
-  for (const s of slots.values()) {
-    f.parts.push(`<circle cx="${f.x((s.committedAt - startedAt) / 1000).toFixed(1)}" cy="${f.y(latencyOf(s)).toFixed(1)}" r="1.6" fill="#1f77b4"/>`);
+  for (let i = 0; i < slowest.length; i++) {
+    if (rows[i] === 0) continue;
+    f.parts.push(`<circle cx="${f.x((i + 0.5) * slotS).toFixed(1)}" cy="${f.y(slowest[i]).toFixed(1)}" r="1.6" fill="#1f77b4"/>`);
   }
   return svg(f.parts, "latency over time");
 }
 
-export function throughputChart(samples: readonly Sample[], startedAt: number): string {
-  const series = throughputSeries(samples, startedAt, 1000);
-  // The last second is usually partial: scale it by the time it covers, or drop it if under half a second.
-  const lastCommit = samples.reduce((m, s) => Math.max(m, s.committedAt), startedAt);
-  const covered = (lastCommit - startedAt) / 1000 - (series.length - 1);
+export function throughputChart(line: CommitTimeline | undefined): string {
+  const { bucketMs, perSecond: series } = line?.throughput() ?? { bucketMs: 1000, perSecond: [] };
+  const bucketS = bucketMs / 1000;
+  // The last bucket is usually partial: scale it by the time it covers, or drop it if under half a bucket.
+  const covered = (line?.lastCommit ?? 0) / bucketMs - (series.length - 1);
   if (series.length > 1 && covered < 0.5) series.pop();
   else if (series.length && covered < 1) series[series.length - 1] /= Math.max(covered, 1e-3);
-  const xMax = niceMax(Math.max(1, series.length));
+  const xMax = niceMax(Math.max(1, series.length * bucketS));
   const yMax = niceMax(series.reduce((m, v) => Math.max(m, v), 1));
-  const f = frame(xMax, yMax, "seconds since start", "rows/s (visible rows by commit second)");
-  const pts = series.map((v, i) => `${f.x(i + 0.5).toFixed(1)},${f.y(v).toFixed(1)}`).join(" ");
+  const f = frame(xMax, yMax, "seconds since start", "rows/s (visible rows by commit time)");
+  const pts = series.map((v, i) => `${f.x((i + 0.5) * bucketS).toFixed(1)},${f.y(v).toFixed(1)}`).join(" ");
   if (pts) f.parts.push(`<polyline points="${pts}" fill="none" stroke="#d62728" stroke-width="2"/>`);
   return svg(f.parts, "throughput over time");
 }
 
-export function renderReport(d: BenchData, samples: readonly Sample[], startedAt: number): string {
+export function renderReport(d: BenchData, recorder: LatencyRecorder): string {
   const fmt = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(1));
   const rows = [...d.tables.map((t) => ({ name: t.table, rows: t.rows, rate: t.rowsPerSec, l: t.latencyMs })), { name: "overall", rows: d.rows, rate: d.rowsPerSec, l: d.latencyMs }]
     .map((r) => `<tr><td>${esc(r.name)}</td><td>${r.rows}</td><td>${r.rate}</td><td>${fmt(r.l?.p50)}</td><td>${fmt(r.l?.p95)}</td><td>${fmt(r.l?.p99)}</td><td>${fmt(r.l?.max)}</td></tr>`)
@@ -88,9 +85,9 @@ export function renderReport(d: BenchData, samples: readonly Sample[], startedAt
 ${rows}
 </tbody></table>
 <h2>Latency over time</h2>
-${latencyChart(samples, startedAt)}
+${latencyChart(recorder.timeline)}
 <h2>Throughput</h2>
-${throughputChart(samples, startedAt)}
+${throughputChart(recorder.timeline)}
 <p>Latency: source commit to the first sink poll that saw the row; percentiles are nearest-rank over all rows.</p>
 </body></html>
 `;

@@ -6,7 +6,7 @@
 import type { Connection } from "mysql2/promise";
 import { TableDef } from "../catalog/tables";
 import { Context, endpointError } from "./context";
-import { LatencyTracker, SinkPoller, Sample, summarize, LatencyStats } from "./measure";
+import { LatencyRecorder, LatencyStats, LatencyTracker, SinkPoller } from "./measure";
 import { InsertTemplate, insertPreparedSql, insertSql, insertTemplate, maxKeysSql, maxToolKeySql, runBase, streamRange, toBigInt } from "./sql";
 
 export const POLL_INTERVAL_MS = 50;
@@ -83,6 +83,7 @@ export class LoadRun {
     const conns: Connection[] = [];
     for (let w = 0; w < this.opts.workers; w++) conns.push(await this.ctx.newConn("source"));
     this.startedAt = this.ctx.now();
+    this.tracker.recorder.begin(this.startedAt);
     try {
       await Promise.all(conns.map((c, w) => this.worker(c, w)));
     } catch (err) {
@@ -166,29 +167,30 @@ export interface RunResult {
   tables: TableResult[];
 }
 
-/** Summaries per table and overall, from the tracker's samples. */
-export function summarizeRun(run: LoadRun, samples: readonly Sample[], pending: number): RunResult {
+/** Summaries per table and overall, from what the recorder holds for this run's tables. */
+export function summarizeRun(run: LoadRun, recorder: LatencyRecorder, pending: number): RunResult {
   const secs = Math.max((run.endedAt - run.startedAt) / 1000, 1e-6);
-  const tables = run.opts.tables.map((t) => {
-    const mine = samples.filter((s) => s.table === t.name);
-    const rows = run.inserted.get(t.name) ?? 0;
+  const names = run.opts.tables.map((t) => t.name);
+  const tables = names.map((name) => {
+    const h = recorder.table(name);
+    const rows = run.inserted.get(name) ?? 0;
     return {
-      table: t.name,
+      table: name,
       rows,
       rowsPerSec: round(rows / secs),
-      visible: mine.reduce((a, s) => a + s.rows, 0),
-      latencyMs: roundStats(summarize(mine)),
+      visible: h?.rows ?? 0,
+      latencyMs: roundStats(h?.stats()),
     };
   });
-  const lastVisible = samples.reduce((m, s) => Math.max(m, s.visibleAt), 0);
+  const overall = recorder.overall(names);
   return {
     rows: run.totalInserted,
     insertSeconds: round(secs, 3),
     rowsPerSec: round(run.totalInserted / secs),
-    visible: samples.reduce((a, s) => a + s.rows, 0),
+    visible: overall.rows,
     notVisible: pending,
-    latencyMs: roundStats(summarize(samples)),
-    catchUpSeconds: pending === 0 && samples.length ? round((lastVisible - run.startedAt) / 1000, 3) : undefined,
+    latencyMs: roundStats(overall.stats()),
+    catchUpSeconds: pending === 0 && overall.rows > 0 ? round((recorder.lastVisibleAt - run.startedAt) / 1000, 3) : undefined,
     tables,
   };
 }
@@ -211,10 +213,17 @@ export interface MeasuredRun {
 
 /**
  * Allocates keys, starts the poller, runs the writers, then waits up to `timeoutMs` for the sink.
- * `onTick` is called every 200 ms while writing (progress displays).
+ * `onTick` is called every 200 ms while writing (progress displays). Runs that share a `recorder`
+ * (bench per-table) add up in it.
  */
-export async function measuredRun(ctx: Context, opts: LoadOptions, timeoutMs: number, onTick?: (run: LoadRun, tracker: LatencyTracker) => void): Promise<MeasuredRun> {
-  const tracker = new LatencyTracker();
+export async function measuredRun(
+  ctx: Context,
+  opts: LoadOptions,
+  timeoutMs: number,
+  onTick?: (run: LoadRun, tracker: LatencyTracker) => void,
+  recorder = new LatencyRecorder(),
+): Promise<MeasuredRun> {
+  const tracker = new LatencyTracker(recorder);
   const base = await allocateBase(ctx, opts.tables, opts.workers);
   const poller = await sinkPoller(ctx, opts.tables, base, tracker, opts.pollMs);
   const run = new LoadRun(ctx, opts, base, tracker);
@@ -229,5 +238,5 @@ export async function measuredRun(ctx: Context, opts: LoadOptions, timeoutMs: nu
   // Stopped by Ctrl+C while writing: wait at most 10 s for the sink. Ctrl+C while waiting: stop waiting.
   const interrupted = opts.stop?.() ?? false;
   await poller.drain(interrupted ? Math.min(timeoutMs, 10_000) : timeoutMs, () => !interrupted && (opts.stop?.() ?? false));
-  return { run, tracker, result: summarizeRun(run, tracker.samples, tracker.pendingCount()) };
+  return { run, tracker, result: summarizeRun(run, recorder, tracker.pendingCount()) };
 }

@@ -11,7 +11,7 @@ import * as fs from "fs";
 import { positiveInteger } from "../args";
 import { Command, CommandResult, JSON_FLAG, POLL_FLAG, TIMEOUT_FLAG, pollInterval } from "../command";
 import { EXIT, UsageError } from "../errors";
-import { Sample, summarize } from "../measure";
+import { LatencyRecorder } from "../measure";
 import { LATENCY_HEADER, Progress, latencyCells, latencyLine, num, rate, table } from "../render";
 import { renderReport } from "../report";
 import { LoadOptions, RunResult, TableResult, measuredRun, round, roundStats } from "../workload";
@@ -101,15 +101,14 @@ export const benchCommand: Command<BenchOptions> = {
 
     // per-table runs one table after another; the other scenarios run all tables at once.
     const groups = scenario === "per-table" ? tables.map((t) => [t]) : [tables];
-    const runs: RunSamples[] = [];
-    let startedAt = 0;
+    // One recorder for all runs: the report and the overall figures span them.
+    const recorder = new LatencyRecorder();
+    const parts: RunResult[] = [];
     for (const g of groups) {
       if (stop()) break;
-      const m = await measuredRun(ctx, { ...base, tables: g }, timeoutMs, tick(g.length === 1 ? g[0].name : scenario));
-      if (!startedAt) startedAt = m.run.startedAt;
-      runs.push({ result: m.result, samples: m.tracker.samples });
+      const m = await measuredRun(ctx, { ...base, tables: g }, timeoutMs, tick(g.length === 1 ? g[0].name : scenario), recorder);
+      parts.push(m.result);
     }
-    const { result, samples } = combineRuns(runs);
     const interrupted = stop();
     const data: BenchData = {
       scenario,
@@ -119,29 +118,16 @@ export const benchCommand: Command<BenchOptions> = {
       rowsPerTable,
       interrupted,
       report,
-      ...result,
+      ...combine(parts, recorder),
     };
-    if (report) fs.writeFileSync(report, renderReport(data, samples, startedAt));
+    if (report) fs.writeFileSync(report, renderReport(data, recorder));
     const exitCode = interrupted && scenario !== "unlimited" ? EXIT.INTERRUPTED : data.notVisible > 0 ? EXIT.CHECK_FAILED : EXIT.OK;
     return { exitCode, data, human: renderBench(data, timeoutMs / 1000) };
   },
 };
 
-export interface RunSamples {
-  result: RunResult;
-  samples: readonly Sample[];
-}
-
-/**
- * One result from sequential runs (per-table) or the single run of the other scenarios. Samples are
- * concatenated without spreading: a long run has more of them than a call may take arguments.
- */
-export function combineRuns(runs: readonly RunSamples[]): { result: RunResult; samples: Sample[] } {
-  const samples = runs.flatMap((r) => r.samples);
-  return { result: combine(runs.map((r) => r.result), samples), samples };
-}
-
-function combine(parts: RunResult[], samples: Sample[]): RunResult {
+/** One result from sequential runs (per-table) or the single run of the other scenarios. */
+export function combine(parts: RunResult[], recorder: LatencyRecorder): RunResult {
   if (parts.length === 1) return parts[0];
   const rows = parts.reduce((a, p) => a + p.rows, 0);
   const secs = parts.reduce((a, p) => a + p.insertSeconds, 0);
@@ -153,7 +139,7 @@ function combine(parts: RunResult[], samples: Sample[]): RunResult {
     rowsPerSec: round(rows / Math.max(secs, 1e-6)),
     visible: parts.reduce((a, p) => a + p.visible, 0),
     notVisible,
-    latencyMs: roundStats(summarize(samples)),
+    latencyMs: roundStats(recorder.overall().stats()),
     catchUpSeconds: notVisible === 0 ? round(parts.reduce((a, p) => a + (p.catchUpSeconds ?? 0), 0), 3) : undefined,
     tables,
   };

@@ -58,7 +58,7 @@ export const loadCommand: Command<LoadOptions> = {
     const { result } = await measuredRun(ctx, { tables, workers, batch: 1, rowsPerTable, rate, stop, pollMs }, timeoutSeconds * 1000, (run, tracker) => {
       const secs = Math.max((ctx.now() - run.startedAt) / 1000, 0.001);
       const rateNow = `${num(Math.round(run.totalInserted / secs))} rows/s`;
-      const seen = `${num(tracker.samples.reduce((a, s) => a + s.rows, 0))} visible`;
+      const seen = `${num(tracker.recorder.visibleRows)} visible`;
       const finished = run.endedAt > 0;
       progress.update(
         total === undefined

@@ -11,7 +11,7 @@ import { Context } from "../context";
 import { MonitorSnapshot, MonitorTable, renderDashboard, renderSimpleLine } from "../dashboard";
 import { describeEndpoint } from "../connections";
 import { EXIT, UsageError } from "../errors";
-import { LatencyStats, LatencyTracker, SinkPoller, summarize } from "../measure";
+import { LatencyStats, LatencyTracker, SinkPoller } from "../measure";
 import { latencyLine, ms } from "../render";
 import { insertSql, insertTemplate, streamRange } from "../sql";
 import { allocateBase, roundStats, round, sinkPoller } from "../workload";
@@ -75,7 +75,7 @@ export const monitorCommand: Command<MonitorOptions> = {
     if (mode === "status") {
       await probe.send();
       await poller.drain(maxLatencyS * 1000, () => ctx.interrupt.requested);
-      const s = tracker.samples[0];
+      const s = tracker.recorder.last;
       const latency = s ? round(s.visibleAt - s.committedAt) : null;
       const data: StatusData = { status: latency !== null && latency <= maxLatencyS * 1000 ? "fresh" : "stale", latencyMs: latency, maxLatencySeconds: maxLatencyS };
       if (ctx.interrupt.requested && latency === null) return { exitCode: EXIT.INTERRUPTED, data, human: "interrupted before the probe was visible" };
@@ -162,16 +162,16 @@ async function loop(ctx: Context, { mode, probe, poller, tracker, counts, interv
   try {
     while (!ctx.interrupt.requested) {
       const started = ctx.now();
-      const seenBefore = tracker.samples.length;
+      const seenBefore = tracker.recorder.samples;
       await probe.send();
       while (tracker.pendingCount() > 0 && ctx.now() - started < intervalS * 1000 && !ctx.interrupt.requested) await ctx.interrupt.sleep(20);
       if (ctx.interrupt.requested) break;
       const rows = await counts.current();
       const at = ctx.now();
-      const mine = tracker.samples.slice(seenBefore).at(-1);
+      const mine = tracker.recorder.samples > seenBefore ? tracker.recorder.last : undefined;
       const latency = mine ? round(mine.visibleAt - mine.committedAt) : null;
       const oldest = tracker.oldestPending();
-      const last = tracker.samples.at(-1);
+      const last = tracker.recorder.last;
       const freshness = round(oldest !== undefined ? at - oldest : last ? last.visibleAt - last.committedAt : 0);
       const snap: MonitorSnapshot = { time: new Date().toISOString(), probe: probe.sent, latencyMs: latency, freshnessMs: freshness, stale: freshness > maxLatencyS * 1000, tables: rows };
       if (snap.stale) stale++;
@@ -188,7 +188,7 @@ async function loop(ctx: Context, { mode, probe, poller, tracker, counts, interv
     if (fullScreen) ctx.out.write("\x1b[?25h\x1b[?1049l");
     await poller.stop().catch(() => undefined);
   }
-  return { probes: probe.sent, visible: tracker.samples.length, staleSnapshots: stale, latencyMs: roundStats(summarize(tracker.samples)) };
+  return { probes: probe.sent, visible: tracker.recorder.visibleRows, staleSnapshots: stale, latencyMs: roundStats(tracker.recorder.overall().stats()) };
 }
 
 function renderSummary(s: MonitorSummary): string {

@@ -1,6 +1,20 @@
-import { LatencyTracker, SinkPoller, percentile, summarize, throughputSeries } from "../../cli/measure";
+import { CommitTimeline, LatencyHistogram, LatencyRecorder, LatencyTracker, Sample, SinkPoller, TIMELINE_MAX_SLOTS, latencyBucket, percentile, summarize } from "../../cli/measure";
 import { STREAM_STRIDE, TOOL_KEY_MIN, insertSql, insertTemplate, maxKeysSql, runBase, streamRange } from "../../cli/sql";
 import { findTable } from "../../catalog/tables";
+
+/** A recorder that also keeps every sample, so tests can look at exactly what the tracker resolved. */
+class KeepingRecorder extends LatencyRecorder {
+  readonly all: Sample[] = [];
+  override add(s: Sample): void {
+    super.add(s);
+    this.all.push(s);
+  }
+}
+
+function keepingTracker(): { t: LatencyTracker; samples: Sample[] } {
+  const r = new KeepingRecorder();
+  return { t: new LatencyTracker(r), samples: r.all };
+}
 
 describe("percentile (nearest rank)", () => {
   const xs = Array.from({ length: 100 }, (_, i) => i + 1); // 1..100
@@ -43,42 +57,42 @@ describe("summarize", () => {
 
 describe("LatencyTracker", () => {
   test("the highest key seen resolves every earlier row of that stream only", () => {
-    const t = new LatencyTracker();
+    const { t, samples } = keepingTracker();
     t.register("orders", 0, 100n, 100n, 10);
     t.register("orders", 0, 101n, 101n, 20);
     t.register("orders", 1, 500n, 500n, 15);
     t.observe("orders", 0, 100n, 30);
-    expect(t.samples).toEqual([{ table: "orders", committedAt: 10, visibleAt: 30, rows: 1 }]);
+    expect(samples).toEqual([{ table: "orders", committedAt: 10, visibleAt: 30, rows: 1 }]);
     expect(t.pendingCount()).toBe(2);
     t.observe("orders", 1, null, 35); // nothing of stream 1 yet
     t.observe("orders", 0, 101n, 40);
     t.observe("orders", 1, 500n, 45);
-    expect(t.samples.map((s) => s.visibleAt - s.committedAt)).toEqual([20, 20, 30]);
+    expect(samples.map((s) => s.visibleAt - s.committedAt)).toEqual([20, 20, 30]);
     expect(t.pendingCount()).toBe(0);
     expect(t.waiting().size).toBe(0);
   });
   test("a batch is one group; a partly visible batch counts what is there", () => {
-    const t = new LatencyTracker();
+    const { t, samples } = keepingTracker();
     t.register("t", 0, 1n, 10n, 0);
     t.observe("t", 0, 4n, 5);
-    expect(t.samples).toEqual([{ table: "t", committedAt: 0, visibleAt: 5, rows: 4 }]);
+    expect(samples).toEqual([{ table: "t", committedAt: 0, visibleAt: 5, rows: 4 }]);
     expect(t.pendingCount()).toBe(6);
     t.observe("t", 0, 10n, 9);
-    expect(t.samples[1]).toEqual({ table: "t", committedAt: 0, visibleAt: 9, rows: 6 });
+    expect(samples[1]).toEqual({ table: "t", committedAt: 0, visibleAt: 9, rows: 6 });
   });
   test("keys of a stream must increase", () => {
-    const t = new LatencyTracker();
+    const { t, samples } = keepingTracker();
     t.register("t", 0, 5n, 5n, 0);
     expect(() => t.register("t", 0, 5n, 5n, 1)).toThrow(/must increase/);
   });
   test("latency is never negative", () => {
-    const t = new LatencyTracker();
+    const { t, samples } = keepingTracker();
     t.register("t", 0, 1n, 1n, 50);
     t.observe("t", 0, 1n, 40);
-    expect(t.samples[0].visibleAt - t.samples[0].committedAt).toBeGreaterThanOrEqual(0);
+    expect(samples[0].visibleAt - samples[0].committedAt).toBeGreaterThanOrEqual(0);
   });
   test("long queues drain in order across compactions", () => {
-    const t = new LatencyTracker();
+    const { t, samples } = keepingTracker();
     for (let k = 1; k <= 5000; k++) t.register("t", 0, BigInt(k), BigInt(k), k);
     for (let seen = 700; seen <= 5000; seen += 700) {
       t.observe("t", 0, BigInt(seen), 10_000);
@@ -87,11 +101,11 @@ describe("LatencyTracker", () => {
     }
     t.observe("t", 0, 5000n, 10_000);
     expect(t.pendingCount()).toBe(0);
-    expect(t.samples.reduce((a, s) => a + s.rows, 0)).toBe(5000);
-    expect(t.samples.map((s) => s.committedAt)).toEqual(Array.from({ length: 5000 }, (_, i) => i + 1));
+    expect(samples.reduce((a, s) => a + s.rows, 0)).toBe(5000);
+    expect(samples.map((s) => s.committedAt)).toEqual(Array.from({ length: 5000 }, (_, i) => i + 1));
   });
   test("oldestPending gives the age of the oldest unseen row", () => {
-    const t = new LatencyTracker();
+    const { t, samples } = keepingTracker();
     expect(t.oldestPending()).toBeUndefined();
     t.register("a", 0, 1n, 1n, 7);
     t.register("b", 0, 1n, 1n, 3);
@@ -104,7 +118,7 @@ describe("SinkPoller", () => {
     let clock = 0;
     const calls: Array<[string, readonly number[]]> = [];
     const sink = new Map<string, bigint>(); // what the "sink" shows per table
-    const tracker = new LatencyTracker();
+    const { t: tracker, samples } = keepingTracker();
     const poller = new SinkPoller({
       tracker,
       intervalMs: 50,
@@ -126,7 +140,7 @@ describe("SinkPoller", () => {
     sink.set("b", 1n);
     clock = 120;
     expect(await poller.drain(1000)).toBe(true);
-    const seen = tracker.samples.map((s) => s.visibleAt);
+    const seen = samples.map((s) => s.visibleAt);
     expect(seen).toHaveLength(3);
     expect(new Set(seen).size).toBe(1); // one round saw all three
     expect(seen[0]).toBeGreaterThanOrEqual(120);
@@ -149,12 +163,95 @@ describe("SinkPoller", () => {
   });
 });
 
-test("throughputSeries buckets visible rows by commit second", () => {
-  expect(throughputSeries([
-    { table: "t", committedAt: 100, visibleAt: 150, rows: 3 },
-    { table: "t", committedAt: 900, visibleAt: 950, rows: 1 },
-    { table: "t", committedAt: 2100, visibleAt: 2150, rows: 5 },
-  ], 0)).toEqual([4, 0, 5]);
+describe("LatencyRecorder (bounded memory for unlimited runs)", () => {
+  test("latency buckets: 0.1 ms below a second, four significant digits above", () => {
+    expect(latencyBucket(12.34)).toBe(12.3);
+    expect(latencyBucket(999.94)).toBe(999.9);
+    expect(latencyBucket(1234.56)).toBe(1235);
+    expect(latencyBucket(98_765.4)).toBe(98_770);
+    expect(latencyBucket(3_600_000 + 1234)).toBe(3_601_000);
+  });
+
+  test("a million rows with a million distinct latencies: few buckets, percentiles within bucket precision", () => {
+    const h = new LatencyHistogram();
+    const exact = new Float64Array(1_000_000);
+    // Latencies spread from 1 ms to about an hour, as a pipeline stalled under load would show.
+    for (let i = 0; i < exact.length; i++) {
+      exact[i] = 1 + ((i * 7919) % 1_000_000) * 3.6 + i / 1e6;
+      h.add(exact[i], 1);
+    }
+    exact.sort();
+    expect(h.rows).toBe(1_000_000);
+    expect(h.buckets).toBeLessThan(40_000);
+    const s = h.stats()!;
+    expect(s.count).toBe(1_000_000);
+    expect(s.min).toBe(exact[0]);
+    expect(s.max).toBe(exact[exact.length - 1]);
+    // Each percentile is the bucket of the true nearest-rank value: off by at most half a bucket (0.05%).
+    for (const [p, got] of [[50, s.p50], [95, s.p95], [99, s.p99]] as const) {
+      const truth = percentile(exact, p);
+      expect(Math.abs(got - truth) / truth).toBeLessThanOrEqual(0.0005);
+    }
+  });
+
+  test("percentiles agree with exact nearest rank when latencies fit the 0.1 ms grid", () => {
+    const values = Array.from({ length: 997 }, (_, i) => ((i * 37) % 500) / 10 + 3);
+    const h = new LatencyHistogram();
+    for (const v of values) h.add(v, 1);
+    const sorted = [...values].sort((a, b) => a - b);
+    const s = h.stats()!;
+    for (const [p, got] of [[50, s.p50], [95, s.p95], [99, s.p99]] as const) expect(got).toBeCloseTo(percentile(sorted, p), 9);
+  });
+
+  test("histograms merge into the same statistics as one histogram of everything", () => {
+    const a = new LatencyHistogram();
+    const b = new LatencyHistogram();
+    const all = new LatencyHistogram();
+    for (let i = 0; i < 300; i++) {
+      (i % 2 ? a : b).add(i / 3, 1 + (i % 4));
+      all.add(i / 3, 1 + (i % 4));
+    }
+    a.merge(b);
+    expect(a.stats()).toEqual(all.stats());
+  });
+
+  test("the timeline never holds more than its slot limit; rows are conserved when it coarsens", () => {
+    const line = new CommitTimeline(1000);
+    let rows = 0;
+    // Ten hours of commits, one group every 100 ms.
+    for (let t = 0; t < 10 * 3600 * 1000; t += 100) {
+      line.add(1000 + t, 5 + (t % 7), 2);
+      rows += 2;
+    }
+    expect(line.rows.length).toBeLessThanOrEqual(TIMELINE_MAX_SLOTS);
+    expect(line.rows.reduce((a, n) => a + n, 0)).toBe(rows);
+    expect(Math.max(...line.slowest)).toBe(11);
+    const { bucketMs, perSecond } = line.throughput();
+    expect(bucketMs % 1000).toBe(0);
+    expect(perSecond[1]).toBeCloseTo(20, 9); // 10 groups of 2 rows a second
+  });
+
+  test("throughput buckets visible rows by commit second", () => {
+    const line = new CommitTimeline(0);
+    line.add(100, 50, 3);
+    line.add(900, 50, 1);
+    line.add(2100, 50, 5);
+    expect(line.throughput()).toEqual({ bucketMs: 1000, perSecond: [4, 0, 5] });
+  });
+
+  test("the recorder keeps per-table histograms, the latest sample and no sample list", () => {
+    const r = new LatencyRecorder();
+    r.begin(0);
+    r.add({ table: "a", committedAt: 10, visibleAt: 30, rows: 2 });
+    r.add({ table: "b", committedAt: 20, visibleAt: 25, rows: 1 });
+    expect(r.table("a")!.stats()).toMatchObject({ count: 2, p50: 20 });
+    expect(r.overall().stats()).toMatchObject({ count: 3, min: 5, max: 20 });
+    expect(r.overall(["b"]).rows).toBe(1);
+    expect(r.last).toEqual({ table: "b", committedAt: 20, visibleAt: 25, rows: 1 });
+    expect(r.samples).toBe(2);
+    expect(r.visibleRows).toBe(3);
+    expect(r.lastVisibleAt).toBe(30);
+  });
 });
 
 describe("tool keys", () => {
