@@ -9,7 +9,8 @@
  * `cdc bench` needs a sink; here it is the same server, so the tool runs its whole path (writers, commit
  * tracker, a sink poll per table every 50 ms) while nothing else competes for the CPU. A replica would
  * spend the same cores applying rows and measure the machine rather than the load generator. The
- * latency cdc reports here is therefore only the measurement's own resolution (about one poll).
+ * latency cdc reports here is therefore only the measurement's own resolution (rows are visible at once,
+ * so p50 is about half a poll interval).
  *
  * Each single-row measurement runs --rounds times (default 3), alternating tools, and the median counts:
  * on a small machine one run varies by +-10%. A third figure, a bare mysql2 loop (same threads, same

@@ -209,35 +209,88 @@ export class LatencyRecorder {
   }
 }
 
-interface PendingRange {
-  from: bigint;
-  to: bigint;
-  committedAt: number;
-}
-
-/** FIFO of pending ranges; dequeuing moves a head index (no array shifting on the hot path). */
+/**
+ * FIFO of one stream's pending key ranges (inclusive) with their commit times. Rows wait here until the
+ * sink shows them, so a lagging sink under load holds millions: keys are kept as exact offsets from the
+ * stream's first key in typed arrays (24 bytes a range, no objects), and the arrays shrink back once
+ * the sink catches up.
+ */
 class RangeQueue {
-  private items: PendingRange[] = [];
+  private static readonly MIN_CAPACITY = 64;
+  private base = 0n;
+  private from = new Float64Array(RangeQueue.MIN_CAPACITY);
+  private to = new Float64Array(RangeQueue.MIN_CAPACITY);
+  private at = new Float64Array(RangeQueue.MIN_CAPACITY);
   private head = 0;
+  private tail = 0;
+  /** Highest key ever queued, pending or not: a stream's keys must keep increasing. */
+  highest?: bigint;
 
   get size(): number {
-    return this.items.length - this.head;
+    return this.tail - this.head;
   }
-  first(): PendingRange | undefined {
-    return this.items[this.head];
+
+  firstCommittedAt(): number | undefined {
+    return this.size ? this.at[this.head] : undefined;
   }
-  last(): PendingRange | undefined {
-    return this.items[this.items.length - 1];
+
+  push(from: bigint, to: bigint, committedAt: number): void {
+    if (this.tail === 0 && this.head === 0) this.base = from;
+    const f = Number(from - this.base);
+    const t = Number(to - this.base);
+    if (!Number.isSafeInteger(t)) throw new Error(`keys ${from}..${to} are too far from the stream's first pending key ${this.base}`);
+    if (this.tail === this.from.length) this.makeRoom();
+    this.from[this.tail] = f;
+    this.to[this.tail] = t;
+    this.at[this.tail] = committedAt;
+    this.tail++;
+    this.highest = to;
   }
-  push(r: PendingRange): void {
-    this.items.push(r);
-  }
-  shift(): void {
-    this.head++;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
+
+  /**
+   * Removes every row with a key at or below `maxKey` and calls `seen(rows, committedAt)` once per range
+   * (a range the sink shows only part of stays queued with its remaining keys).
+   */
+  takeUpTo(maxKey: bigint, seen: (rows: number, committedAt: number) => void): void {
+    if (!this.size || maxKey < this.base) return;
+    const m = Math.min(Number(maxKey - this.base), Number.MAX_SAFE_INTEGER);
+    while (this.head < this.tail && this.from[this.head] <= m) {
+      const h = this.head;
+      if (this.to[h] <= m) {
+        seen(this.to[h] - this.from[h] + 1, this.at[h]);
+        this.head++;
+      } else {
+        seen(m - this.from[h] + 1, this.at[h]);
+        this.from[h] = m + 1;
+        break;
+      }
     }
+    if (this.head === this.tail) this.head = this.tail = 0;
+    this.shrinkIfSparse();
+  }
+
+  /** The queue is full: move the pending ranges to the start of arrays half as large again as they need. */
+  private makeRoom(): void {
+    this.resize(RangeQueue.MIN_CAPACITY + Math.ceil(this.size * 1.5));
+  }
+
+  private resize(capacity: number): void {
+    const n = this.size;
+    for (const key of ["from", "to", "at"] as const) {
+      const old = this[key];
+      if (capacity === old.length) old.copyWithin(0, this.head, this.tail);
+      else {
+        this[key] = new Float64Array(capacity);
+        this[key].set(old.subarray(this.head, this.tail), 0);
+      }
+    }
+    this.head = 0;
+    this.tail = n;
+  }
+
+  /** After a catch-up: give back arrays far larger than what is still pending. */
+  private shrinkIfSparse(): void {
+    if (this.from.length > 4096 && this.size * 8 < this.from.length) this.resize(Math.ceil(this.from.length / 4));
   }
 }
 
@@ -254,9 +307,10 @@ export class LatencyTracker {
     if (!byStream) this.pending.set(table, (byStream = new Map()));
     let queue = byStream.get(stream);
     if (!queue) byStream.set(stream, (queue = new RangeQueue()));
-    const last = queue.last();
-    if (last && from <= last.to) throw new Error(`keys of ${table} stream ${stream} must increase: ${from} after ${last.to}`);
-    queue.push({ from, to, committedAt });
+    const highest = queue.highest;
+    if (highest !== undefined && from <= highest) throw new Error(`keys of ${table} stream ${stream} must increase: ${from} after ${highest}`);
+    if (to < from) throw new Error(`empty key range ${from}..${to} for ${table} stream ${stream}`);
+    queue.push(from, to, committedAt);
     this.pendingRows += Number(to - from) + 1;
   }
 
@@ -265,17 +319,8 @@ export class LatencyTracker {
     if (maxKey === null) return;
     const queue = this.pending.get(table)?.get(stream);
     if (!queue) return;
-    for (let r = queue.first(); r && r.from <= maxKey; r = queue.first()) {
-      if (r.to <= maxKey) {
-        this.resolve(table, Number(r.to - r.from) + 1, r.committedAt, at);
-        queue.shift();
-      } else {
-        // Part of a group is visible (a sink that splits transactions): count what is there.
-        this.resolve(table, Number(maxKey - r.from) + 1, r.committedAt, at);
-        r.from = maxKey + 1n;
-        break;
-      }
-    }
+    // A group the sink shows only part of (a sink that splits transactions) counts what is there.
+    queue.takeUpTo(maxKey, (rows, committedAt) => this.resolve(table, rows, committedAt, at));
   }
 
   /** Tables with rows not yet seen, and for each the streams still waiting. */
@@ -297,8 +342,8 @@ export class LatencyTracker {
     let oldest: number | undefined;
     for (const byStream of this.pending.values()) {
       for (const q of byStream.values()) {
-        const f = q.first();
-        if (f && (oldest === undefined || f.committedAt < oldest)) oldest = f.committedAt;
+        const f = q.firstCommittedAt();
+        if (f !== undefined && (oldest === undefined || f < oldest)) oldest = f;
       }
     }
     return oldest;

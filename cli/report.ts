@@ -45,7 +45,8 @@ export function latencyChart(line: CommitTimeline | undefined): string {
   const slowest = line?.slowest ?? [];
   const rows = line?.rows ?? [];
   const slotS = (line?.slotMs ?? 1000) / 1000;
-  const xMax = niceMax(Math.max((line?.lastCommit ?? 0) / 1000, 0.001));
+  // Dots sit at slot centres, so the axis spans whole slots, not just the last commit.
+  const xMax = niceMax(Math.max((line?.lastCommit ?? 0) / 1000, slowest.length * slotS, 0.001));
   const yMax = niceMax(slowest.reduce((m, v) => Math.max(m, v), 0.001));
   const f = frame(xMax, yMax, "seconds since start (commit time)", "latency (ms)");
   for (let i = 0; i < slowest.length; i++) {

@@ -167,8 +167,17 @@ export interface RunResult {
   tables: TableResult[];
 }
 
+/** What summarizeRun needs of a LoadRun: its tables, row counters and timing. */
+export interface RunTotals {
+  readonly opts: { readonly tables: readonly TableDef[] };
+  readonly inserted: ReadonlyMap<string, number>;
+  readonly totalInserted: number;
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+
 /** Summaries per table and overall, from what the recorder holds for this run's tables. */
-export function summarizeRun(run: LoadRun, recorder: LatencyRecorder, pending: number): RunResult {
+export function summarizeRun(run: RunTotals, recorder: LatencyRecorder, pending: number): RunResult {
   const secs = Math.max((run.endedAt - run.startedAt) / 1000, 1e-6);
   const names = run.opts.tables.map((t) => t.name);
   const tables = names.map((name) => {

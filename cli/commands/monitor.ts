@@ -153,6 +153,9 @@ interface LoopParts {
   maxLatencyS: number;
 }
 
+/** Probes kept for the dashboard's sparkline (wider than any terminal). */
+const HISTORY_LIMIT = 1000;
+
 async function loop(ctx: Context, { mode, probe, poller, tracker, counts, intervalS, maxLatencyS }: LoopParts): Promise<MonitorSummary> {
   const history: number[] = [];
   let stale = 0;
@@ -175,7 +178,11 @@ async function loop(ctx: Context, { mode, probe, poller, tracker, counts, interv
       const freshness = round(oldest !== undefined ? at - oldest : last ? last.visibleAt - last.committedAt : 0);
       const snap: MonitorSnapshot = { time: new Date().toISOString(), probe: probe.sent, latencyMs: latency, freshnessMs: freshness, stale: freshness > maxLatencyS * 1000, tables: rows };
       if (snap.stale) stale++;
-      if (latency !== null) history.push(latency);
+      if (latency !== null) {
+        history.push(latency);
+        // The sparkline shows at most a screen width of probes; a monitor may run for weeks.
+        if (history.length > HISTORY_LIMIT) history.splice(0, history.length - HISTORY_LIMIT);
+      }
       if (mode === "json") ctx.out.write(JSON.stringify(snap) + "\n");
       else if (mode === "simple" || !fullScreen) ctx.out.write(renderSimpleLine(snap) + "\n");
       else {

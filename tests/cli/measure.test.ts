@@ -81,7 +81,7 @@ describe("LatencyTracker", () => {
     expect(samples[1]).toEqual({ table: "t", committedAt: 0, visibleAt: 9, rows: 6 });
   });
   test("keys of a stream must increase", () => {
-    const { t, samples } = keepingTracker();
+    const t = new LatencyTracker();
     t.register("t", 0, 5n, 5n, 0);
     expect(() => t.register("t", 0, 5n, 5n, 1)).toThrow(/must increase/);
   });
@@ -104,8 +104,47 @@ describe("LatencyTracker", () => {
     expect(samples.reduce((a, s) => a + s.rows, 0)).toBe(5000);
     expect(samples.map((s) => s.committedAt)).toEqual(Array.from({ length: 5000 }, (_, i) => i + 1));
   });
-  test("oldestPending gives the age of the oldest unseen row", () => {
+  test("matches a plain list model over random registers and polls (growing, sliding and shrinking queues)", () => {
+    let seed = 42;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
     const { t, samples } = keepingTracker();
+    const model: Array<{ stream: number; from: bigint; to: bigint; at: number }> = [];
+    const expected: Sample[] = [];
+    const next = [9_000_000_000_000_000_000n, 9_000_000_001_000_000_000n, 9_000_000_002_000_000_000n];
+    for (let step = 0; step < 90_000; step++) {
+      const stream = rand(3);
+      // Bursts of registers (queues grow), then polls that drain most of a stream (queues slide or shrink).
+      if (rand(100) < (step % 30_000 < 15_000 ? 100 : 5)) {
+        const rows = 1 + (rand(10) === 0 ? rand(50) : 0);
+        const from = next[stream] + BigInt(rand(3));
+        const to = from + BigInt(rows - 1);
+        next[stream] = to + 1n;
+        t.register("t", stream, from, to, step);
+        model.push({ stream, from, to, at: step });
+      } else {
+        const pending = model.filter((r) => r.stream === stream);
+        if (!pending.length) continue;
+        const pick = pending[rand(pending.length)];
+        const maxKey = pick.from + BigInt(rand(Number(pick.to - pick.from) + 1));
+        t.observe("t", stream, maxKey, step);
+        for (const r of pending) {
+          if (r.from > maxKey) break;
+          const rows = Number((r.to <= maxKey ? r.to : maxKey) - r.from) + 1;
+          expected.push({ table: "t", committedAt: r.at, visibleAt: step, rows });
+          if (r.to <= maxKey) model.splice(model.indexOf(r), 1);
+          else r.from = maxKey + 1n;
+        }
+      }
+      if (step % 997 === 0) {
+        expect(t.pendingCount()).toBe(model.reduce((a, r) => a + Number(r.to - r.from) + 1, 0));
+        expect(t.oldestPending()).toBe(model.length ? Math.min(...model.map((r) => r.at)) : undefined);
+      }
+    }
+    expect(samples).toEqual(expected);
+    expect(() => t.register("t", 0, next[0] - 1n, next[0], 0)).toThrow(/must increase/);
+  });
+  test("oldestPending gives the age of the oldest unseen row", () => {
+    const t = new LatencyTracker();
     expect(t.oldestPending()).toBeUndefined();
     t.register("a", 0, 1n, 1n, 7);
     t.register("b", 0, 1n, 1n, 3);
@@ -239,7 +278,7 @@ describe("LatencyRecorder (bounded memory for unlimited runs)", () => {
     expect(line.throughput()).toEqual({ bucketMs: 1000, perSecond: [4, 0, 5] });
   });
 
-  test("the recorder keeps per-table histograms, the latest sample and no sample list", () => {
+  test("the recorder keeps per-table histograms, counters and the latest sample", () => {
     const r = new LatencyRecorder();
     r.begin(0);
     r.add({ table: "a", committedAt: 10, visibleAt: 30, rows: 2 });
