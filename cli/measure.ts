@@ -1,7 +1,7 @@
 /**
- * Latency measurement, free of I/O so it can be unit-tested: nearest-rank percentiles, the tracker that
- * turns "highest tool key the sink shows" into per-row latencies, and the sink poller loop (its query,
- * clock and sleep are injected).
+ * Latency measurement, free of I/O so it can be unit-tested: the tracker that turns "highest tool key
+ * the sink shows" into per-row latencies, the bounded-memory recorder of those latencies (nearest-rank
+ * percentiles over every row), and the sink poller loop (its query, clock and sleep are injected).
  *
  * Model: rows are written in streams (one per writer and table) whose keys strictly increase in commit
  * order. A poll asks the sink, once per table, for the highest key of each stream; every pending row of
@@ -19,14 +19,6 @@ export interface LatencyStats {
   max: number;
 }
 
-/** Nearest-rank percentile of ascending `sorted` (p in 0..100): the value at rank ceil(p/100 * n). */
-export function percentile(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) throw new Error("percentile of an empty list");
-  if (p <= 0) return sorted[0];
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(rank, sorted.length) - 1];
-}
-
 /** One group of rows committed together and seen together (a single-row insert is a group of 1). */
 export interface Sample {
   table: string;
@@ -39,13 +31,6 @@ export interface Sample {
 
 export function latencyOf(s: Sample): number {
   return s.visibleAt - s.committedAt;
-}
-
-/** Nearest-rank statistics over rows (a sample of n rows counts n times), at LatencyHistogram precision. */
-export function summarize(samples: readonly Sample[]): LatencyStats | undefined {
-  const h = new LatencyHistogram();
-  for (const s of samples) h.add(latencyOf(s), s.rows);
-  return h.stats();
 }
 
 /**

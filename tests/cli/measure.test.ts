@@ -1,6 +1,21 @@
-import { CommitTimeline, LatencyHistogram, LatencyRecorder, LatencyTracker, Sample, SinkPoller, TIMELINE_MAX_SLOTS, latencyBucket, percentile, summarize } from "../../cli/measure";
+import { CommitTimeline, LatencyHistogram, LatencyRecorder, LatencyStats, LatencyTracker, Sample, SinkPoller, TIMELINE_MAX_SLOTS, latencyBucket, latencyOf } from "../../cli/measure";
 import { STREAM_STRIDE, TOOL_KEY_MIN, insertSql, insertTemplate, maxKeysSql, runBase, streamRange } from "../../cli/sql";
 import { findTable } from "../../catalog/tables";
+
+/** The reference: nearest-rank percentile of an ascending list, the value at rank ceil(p/100 * n). */
+function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) throw new Error("percentile of an empty list");
+  if (p <= 0) return sorted[0];
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(rank, sorted.length) - 1];
+}
+
+/** Statistics of samples as the CLI computes them: through a histogram, a group of n rows counting n times. */
+function summarize(samples: readonly Sample[]): LatencyStats | undefined {
+  const h = new LatencyHistogram();
+  for (const s of samples) h.add(latencyOf(s), s.rows);
+  return h.stats();
+}
 
 /** A recorder that also keeps every sample, so tests can look at exactly what the tracker resolved. */
 class KeepingRecorder extends LatencyRecorder {
@@ -16,7 +31,7 @@ function keepingTracker(): { t: LatencyTracker; samples: Sample[] } {
   return { t: new LatencyTracker(r), samples: r.all };
 }
 
-describe("percentile (nearest rank)", () => {
+describe("reference percentile (nearest rank), the oracle for the histogram", () => {
   const xs = Array.from({ length: 100 }, (_, i) => i + 1); // 1..100
   test("picks the value at rank ceil(p/100*n), never interpolates", () => {
     expect(percentile(xs, 50)).toBe(50);
