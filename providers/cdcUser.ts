@@ -9,17 +9,14 @@ import { AccessDeniedError, SqlConnection, connectMysql, query, withMysql } from
 import { globalPrivileges } from "../clients/preflight";
 import { CDC_PRIVILEGES, alterCdcUserPasswordSql, createCdcUserSql, dropCdcUserSql, grantCdcSql } from "../render/mysql";
 import { account } from "../render/sql";
-import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs } from "./common";
+import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs, SQL_ENDPOINT_POLICY } from "./common";
 import { ChangePolicy, Props, policyDiff, driftWhen } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
 const SERVICE = "MySQL source";
 
 export const CDC_USER_POLICY: ChangePolicy = {
-  host: "update",
-  port: "update",
-  user: "update",
-  password: "update",
+  ...SQL_ENDPOINT_POLICY,
   cdcUser: "replace",
   cdcPassword: "update",
   providerVersion: "update",

@@ -5,7 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { MysqlConnectionInfo } from "../clients/mysql";
-import { Props, UNKNOWN, isUnknown } from "./policy";
+import { ChangePolicy, Props, UNKNOWN, isUnknown } from "./policy";
 
 export { UNKNOWN, isUnknown };
 
@@ -86,6 +86,9 @@ export interface SqlEndpointArgs {
   /** How long to wait for the service to answer (default 300000 ms). */
   timeoutMs?: pulumi.Input<number>;
 }
+
+/** A new address or login for the same server means reconnecting, never recreating what is on it. */
+export const SQL_ENDPOINT_POLICY: ChangePolicy = { host: "update", port: "update", user: "update", password: "update" };
 
 export const SQL_ENDPOINT_RULES: Record<string, Rule> = { host: "nonEmptyString", port: "port", user: "nonEmptyString", password: "string", timeoutMs: "positiveInt" };
 

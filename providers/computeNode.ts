@@ -8,15 +8,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { SqlConnection, address } from "../clients/mysql";
 import { ComputeNodeInfo, addComputeNode, dropComputeNode, findComputeNode, showComputeNodes, withStarRocks } from "../clients/starrocks";
 import { NotReadyError, WaitTimeoutError, waitFor } from "../clients/wait";
-import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs } from "./common";
+import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs, SQL_ENDPOINT_POLICY } from "./common";
 import { ChangePolicy, Props, policyDiff, driftWhen } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
 export const COMPUTE_NODE_POLICY: ChangePolicy = {
-  host: "update",
-  port: "update",
-  user: "update",
-  password: "update",
+  ...SQL_ENDPOINT_POLICY,
   nodeHost: "replace",
   heartbeatPort: "replace",
   providerVersion: "update",

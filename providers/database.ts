@@ -1,15 +1,12 @@
 /** StarRocks database (module "starrocks", type "Database"): CREATE DATABASE IF NOT EXISTS on the default volume. */
 import * as pulumi from "@pulumi/pulumi";
 import { createDatabase, dropDatabase, showDatabases, withStarRocks } from "../clients/starrocks";
-import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs } from "./common";
+import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs, SQL_ENDPOINT_POLICY } from "./common";
 import { ChangePolicy, Props, policyDiff } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
 export const DATABASE_POLICY: ChangePolicy = {
-  host: "update",
-  port: "update",
-  user: "update",
-  password: "update",
+  ...SQL_ENDPOINT_POLICY,
   database: "replace",
   providerVersion: "update",
   timeoutMs: "ignore",

@@ -18,15 +18,12 @@ import {
   withStarRocks,
 } from "../clients/starrocks";
 import { LOADER_PRIVILEGES } from "../render/starrocks";
-import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs } from "./common";
+import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs, SQL_ENDPOINT_POLICY } from "./common";
 import { ChangePolicy, Props, policyDiff, driftWhen } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
 export const LOADER_USER_POLICY: ChangePolicy = {
-  host: "update",
-  port: "update",
-  user: "update",
-  password: "update",
+  ...SQL_ENDPOINT_POLICY,
   loaderUser: "replace",
   loaderPassword: "update",
   database: "update",

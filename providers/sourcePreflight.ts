@@ -6,15 +6,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { address } from "../clients/mysql";
 import { PreflightCheck, formatFailures, runPreflightChecks } from "../clients/preflight";
-import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs } from "./common";
+import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs, SQL_ENDPOINT_POLICY } from "./common";
 import { ChangePolicy, Props, policyDiff, driftWhen } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
 export const SOURCE_PREFLIGHT_POLICY: ChangePolicy = {
-  host: "update",
-  port: "update",
-  user: "update",
-  password: "update",
+  ...SQL_ENDPOINT_POLICY,
   timeZone: "update",
   minBinlogRetentionSeconds: "update",
   cdcUser: "update",

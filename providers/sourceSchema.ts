@@ -8,17 +8,14 @@ import { findTable } from "../catalog/tables";
 import { SqlConnection, query, withMysql } from "../clients/mysql";
 import { createDatabaseSql, createTableSql, sampleRowsSql } from "../render/mysql";
 import { quoteIdent } from "../render/sql";
-import { SQL_ENDPOINT_RULES, checkInputs, isUnknown, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs } from "./common";
+import { SQL_ENDPOINT_RULES, checkInputs, isUnknown, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs, SQL_ENDPOINT_POLICY } from "./common";
 import { ChangePolicy, Props, policyDiff } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
 const SERVICE = "MySQL source";
 
 export const SOURCE_SCHEMA_POLICY: ChangePolicy = {
-  host: "update",
-  port: "update",
-  user: "update",
-  password: "update",
+  ...SQL_ENDPOINT_POLICY,
   database: "replace",
   tables: "update",
   sampleRows: "update",

@@ -17,17 +17,14 @@ import {
   withStarRocks,
 } from "../clients/starrocks";
 import { VolumeSpec } from "../render/starrocks";
-import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs } from "./common";
+import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs, SQL_ENDPOINT_POLICY } from "./common";
 import { ChangePolicy, Props, diffByPolicy, driftWhen, refuseDestructive } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
 const PATH_KEYS = ["name", "location", "endpoint", "region"];
 
 export const STORAGE_VOLUME_POLICY: ChangePolicy = {
-  host: "update",
-  port: "update",
-  user: "update",
-  password: "update",
+  ...SQL_ENDPOINT_POLICY,
   name: "replace",
   location: "replace",
   endpoint: "replace",

@@ -11,7 +11,7 @@ import { SqlConnection } from "../clients/mysql";
 import { ParsedTable, addColumn, createTable, dropColumn, dropTable, parseCreateTable, showCreateTable, withStarRocks } from "../clients/starrocks";
 import { NotReadyError, waitFor } from "../clients/wait";
 import { StarRocksColumn, starrocksColumns } from "../render/starrocks";
-import { SQL_ENDPOINT_RULES, checkInputs, isUnknown, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs } from "./common";
+import { SQL_ENDPOINT_RULES, checkInputs, isUnknown, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs, SQL_ENDPOINT_POLICY } from "./common";
 import { ChangeKind, ChangePolicy, Props, classify, diffByPolicy, driftWhen, refuseDestructive } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
@@ -67,10 +67,7 @@ function refusal(p: Props, incompatible: string[]): string {
 }
 
 export const TABLE_POLICY: ChangePolicy = {
-  host: "update",
-  port: "update",
-  user: "update",
-  password: "update",
+  ...SQL_ENDPOINT_POLICY,
   database: "replace",
   table: "replace",
   keys: "replace",
