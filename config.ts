@@ -173,6 +173,8 @@ export interface StackConfig {
     cnExtraConf: string[];
     database: string;
     loaderUser: string;
+    /** The FE as the Flink jobs reach it: the sink's `jdbc-url` and `load-url` (host:port of the FE HTTP port). */
+    fromFlink: { jdbcUrl: string; loadUrl: string };
   };
   flink: {
     taskManagers: number;
@@ -377,6 +379,10 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
       cnExtraConf: confLines("cnExtraConf"),
       database: ident("sinkDatabase"),
       loaderUser: ident("loaderUser"),
+      fromFlink: {
+        jdbcUrl: `jdbc:mysql://${ALIASES.fe}:${CONTAINER_PORTS.feQuery}`,
+        loadUrl: `${ALIASES.fe}:${CONTAINER_PORTS.feHttp}`,
+      },
     },
     flink: {
       taskManagers: int("taskManagers", 1, 32),

@@ -20,7 +20,7 @@
  *   `StateRecoveryOptions.SAVEPOINT_PATH` (execution.state-recovery.path).
  */
 import { Column, ColumnType, TABLES, TableDef, replicatedTables } from "../catalog/tables";
-import { ALIASES, CONTAINER_PORTS, StackConfig } from "../config";
+import { StackConfig } from "../config";
 import { quoteIdent, secretPlaceholder } from "./sql";
 
 /**
@@ -153,8 +153,8 @@ export function sourceOptions(cfg: StackConfig, t: TableDef, cdcPassword: string
 export function sinkOptions(cfg: StackConfig, t: TableDef, loaderPassword: string): Array<[string, string]> {
   return [
     ["connector", "starrocks"],
-    ["jdbc-url", `jdbc:mysql://${ALIASES.fe}:${CONTAINER_PORTS.feQuery}`],
-    ["load-url", `${ALIASES.fe}:${CONTAINER_PORTS.feHttp}`],
+    ["jdbc-url", cfg.starrocks.fromFlink.jdbcUrl],
+    ["load-url", cfg.starrocks.fromFlink.loadUrl],
     ["database-name", cfg.starrocks.database],
     ["table-name", t.name],
     ["username", cfg.starrocks.loaderUser],
