@@ -22,14 +22,30 @@ else
   echo "real-tier: venv ${venv} present"
 fi
 
+# Installed version of a package in the venv (empty when absent).
+pip_version() { "${venv}/bin/python" -m pip show "$1" 2>/dev/null | awk '/^Version:/ { print $2 }'; }
+
 # --no-deps: only the distribution (bin/, conf/, lib/) is needed, not PyFlink's Python dependencies.
-if "${venv}/bin/python" -m pip show apache-flink 2>/dev/null | grep -qx "Version: ${flink_version}" \
-   && "${venv}/bin/python" -m pip show apache-flink-libraries 2>/dev/null | grep -qx "Version: ${flink_version}"; then
+if [ "$(pip_version apache-flink)" = "$flink_version" ] && [ "$(pip_version apache-flink-libraries)" = "$flink_version" ]; then
   echo "real-tier: apache-flink ${flink_version} present"
 else
   echo "real-tier: pip install apache-flink==${flink_version} apache-flink-libraries==${flink_version}"
   "${venv}/bin/python" -m pip install -q --disable-pip-version-check --no-deps \
     "apache-flink==${flink_version}" "apache-flink-libraries==${flink_version}"
+fi
+
+# S3 server for checkpoints and savepoints. moto, not s3rver: the presto S3 plugin (AWS SDK v1) uploads over
+# plain HTTP with aws-chunked bodies (STREAMING-AWS4-HMAC-SHA256-PAYLOAD), which s3rver 3.7 stores undecoded,
+# so every _metadata upload fails its MD5 check; moto decodes them.
+moto_version=5.2.5
+if [ "$(pip_version moto)" = "$moto_version" ] && [ -x "${venv}/bin/moto_server" ]; then
+  echo "real-tier: moto ${moto_version} present"
+else
+  echo "real-tier: pip install moto[server]==${moto_version}"
+  # pip's dependency check names apache-flink's Python dependencies, which --no-deps left out on purpose.
+  if ! out="$("${venv}/bin/python" -m pip install -q --disable-pip-version-check "moto[server]==${moto_version}" 2>&1)"; then
+    echo "$out" >&2; exit 1
+  fi
 fi
 
 flink_home="$("${venv}/bin/python" -c 'import os, pyflink; print(os.path.dirname(os.path.abspath(pyflink.__file__)))')"
@@ -39,6 +55,7 @@ echo "real-tier: FLINK_HOME ${flink_home}"
 chmod +x "${flink_home}"/bin/*.sh
 
 sh assets/flink/fetch-jars.sh "$pins" "$flink_home" tier | sed 's/^fetch-jars/real-tier/'
-# Record where the distribution is, for the tier's globalSetup.
+# Record where the distribution and moto_server are, for the tier's globalSetup.
 echo "$flink_home" > "${cache}/real-tier-flink-home"
+echo "${venv}/bin/moto_server" > "${cache}/real-tier-moto-server"
 echo "real-tier: ready (${cache}/real-tier-flink-home)"
