@@ -23,6 +23,24 @@ import { freePort } from "../helpers/mariadb";
 const mysql = require("mysql2");
 
 /**
+ * Real servers send a scramble of 7-bit bytes without NUL or '$' (MySQL generate_user_salt). mysql2's
+ * server sends raw random bytes, which JDBC drivers (they read the scramble as a string) mangle, so
+ * their logins fail: use the MySQL form.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Handshake } = require(require("path").join(require("path").dirname(require.resolve("mysql2")), "lib/packets/index.js"));
+Handshake.prototype.setScrambleData = function (this: { authPluginData1: Buffer; authPluginData2: Buffer }, cb: (err?: Error) => void) {
+  const d = crypto.randomBytes(20);
+  for (let i = 0; i < d.length; i++) {
+    d[i] &= 0x7f;
+    if (d[i] === 0 || d[i] === 0x24) d[i]++;
+  }
+  this.authPluginData1 = d.subarray(0, 8);
+  this.authPluginData2 = d.subarray(8, 20);
+  cb();
+};
+
+/**
  * mysql_native_password, server side: the server stores sha1(sha1(pw)); the client sends
  * sha1(pw) XOR sha1(scramble + sha1(sha1(pw))). Check: sha1(token XOR sha1(scramble + stored)) == stored.
  */
