@@ -91,7 +91,10 @@ function columnsOf(parsed: ParsedTable): StarRocksColumn[] {
 
 /** Columns with their DEFAULT, for planning against the live table. */
 function liveColumnsOf(parsed: ParsedTable): StarRocksColumn[] {
-  return parsed.columns.map((c) => ({ ...columnsOf({ ...parsed, columns: [c] })[0], ...(c.default !== undefined ? { default: c.default } : {}) }));
+  return columnsOf(parsed).map((c, i) => {
+    const dflt = parsed.columns[i].default;
+    return dflt === undefined ? c : { ...c, default: dflt };
+  });
 }
 
 function wantedOf(p: Props): { columns: StarRocksColumn[]; keys: string[] } {
