@@ -14,8 +14,8 @@ import { PROVIDER_VERSION } from "./version";
 export const DATABASE_POLICY: ChangePolicy = {
   ...SQL_ENDPOINT_POLICY,
   database: "replace",
-  // Used when the database is dropped; changing it changes nothing in StarRocks.
-  forceDrop: "ignore",
+  // Used when the database is dropped; recorded by an update (which changes nothing in StarRocks), so delete sees the current value.
+  forceDrop: "update",
   providerVersion: "update",
   timeoutMs: "ignore",
 };

@@ -126,8 +126,8 @@ export const TABLE_POLICY: ChangePolicy = {
   // The catalog definition is compared through its rendered columns and keys.
   definition: "ignore",
   allowDestructiveChanges: "ignore",
-  // Used when the table is dropped; changing it changes nothing in StarRocks.
-  forceDrop: "ignore",
+  // Used when the table is dropped; recorded by an update (which changes nothing in StarRocks), so delete sees the current value.
+  forceDrop: "update",
   providerVersion: "update",
   timeoutMs: "ignore",
   exists: driftWhen((o) => o.exists === false),
