@@ -65,8 +65,10 @@ export class StarRocksSetup extends pulumi.ComponentResource {
     const forceDrop = !args.retainData;
     const database = new Database("sink-database", { ...admin, database: cfg.starrocks.database, forceDrop }, data([volume]));
     const tables = replicatedTables(cfg.tables);
+    // The database name comes from the Database resource, so renaming it replaces the tables with it, and their
+    // CDC jobs are deleted (stopped) before the old database is dropped.
     this.tables = tables.map((t) =>
-      new Table(`sink-table-${t.name}`, { ...admin, database: cfg.starrocks.database, definition: t, allowDestructiveChanges: cfg.allowDestructiveChanges, forceDrop }, data([database])),
+      new Table(`sink-table-${t.name}`, { ...admin, database: database.database, definition: t, allowDestructiveChanges: cfg.allowDestructiveChanges, forceDrop }, data([database])),
     );
     this.tableIds = Object.fromEntries(tables.map((t, i) => [t.name, this.tables[i].id]));
     // Granted after the tables exist: whether ALL TABLES IN DATABASE covers later tables is not documented.

@@ -54,6 +54,15 @@ test("each CDC job takes its sink table's id, so replacing the table replaces (f
   }
 });
 
+test("a sink table takes its database name from the Database resource, so a rename replaces tables and jobs first", () => {
+  for (const t of run.byType(TABLE)) {
+    expect(t.inputs.database).toBe("shop");
+    const deps = run.options.get(`${TABLE}::${t.name}`)!.propertyDependencies.database;
+    expect(deps).toHaveLength(1);
+    expect(deps[0]).toMatch(/::sink-database$/);
+  }
+});
+
 test("without retainData the sink database and tables are dropped with FORCE; with it they are kept", async () => {
   for (const t of [...run.byType(TABLE), ...run.byType(DATABASE)]) expect([t.name, t.inputs.forceDrop]).toEqual([t.name, true]);
   const retained = await runProgram({ retainData: true });

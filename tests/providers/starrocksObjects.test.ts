@@ -65,8 +65,14 @@ describe("StorageVolume", () => {
     // DESC masks the keys; nothing secret comes back from read.
     expect(JSON.stringify((await read(p, id, outs2)).props)).not.toContain("SK-one");
 
-    // Default volume: StarRocks refuses to drop it, so delete leaves it (it lives in FE metadata only).
-    await del(p, id, outs2);
+    // Default volume: StarRocks refuses to drop it, so delete leaves it (it lives in FE metadata only) and says so.
+    const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      await del(p, id, outs2);
+      expect(stderr.mock.calls.map((c) => String(c[0])).join("")).toMatch(/storage volume "cdc_volume" is the default volume, which StarRocks never drops/);
+    } finally {
+      stderr.mockRestore();
+    }
     expect(fe.volumes.has("cdc_volume")).toBe(true);
     // A non-default volume is dropped, and read then reports it gone; the next create restores it.
     fe.unsetDefaultVolume();
