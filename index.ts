@@ -95,6 +95,7 @@ const cdc = new CdcJobs("cdc", {
   loaderPassword: secrets.values.LOADER_PASSWORD,
   ...s3Credentials,
   dependsOn: [flink.gateway, ...flink.taskManagers, sourceSetup.preflight, starrocksSetup.loaderUser, ...starrocksSetup.tables],
+  sinkTables: starrocksSetup.tableIds,
 });
 
 // ── Outputs: endpoints, connection details for the `cdc` CLI and other stacks ──────────────────────

@@ -49,6 +49,22 @@ export class AccessDeniedError extends Error {
 }
 
 /**
+ * errno 1044 (ER_DBACCESS_DENIED_ERROR, "Access denied for user '%s'@'%s' to database '%s'"): the password
+ * was right, but the user holds no privilege on the database it connects to.
+ */
+export class DatabaseAccessDeniedError extends AccessDeniedError {
+  constructor(message: string) {
+    super(message, 1044);
+    this.name = "DatabaseAccessDeniedError";
+  }
+}
+
+function isDatabaseAccessDenied(err: unknown): boolean {
+  const e = err as { errno?: number; code?: string };
+  return e?.errno === 1044 || e?.code === "ER_DBACCESS_DENIED_ERROR";
+}
+
+/**
  * Opens one connection, retrying (with backoff) while the server is not up yet. Access denied fails at
  * once with a message naming the service, address and user. A timeout names the service, the address and
  * the last error seen.
@@ -76,6 +92,14 @@ export async function connectMysql(info: MysqlConnectionInfo, opts: ConnectOptio
           bigNumberStrings: true,
         });
       } catch (err) {
+        if (isDatabaseAccessDenied(err)) {
+          const e = err as { message?: string };
+          throw new DatabaseAccessDeniedError(
+            `${service} at ${address(info)} accepted the login of user '${info.user}' but refused database '${info.database ?? ""}': ` +
+              `${scrub(e.message ?? String(err), secrets)}. The user lacks privileges on that database (errno 1044), the password is fine: ` +
+              `grant them, or connect to a database the user may use.`,
+          );
+        }
         if (isAccessDenied(err)) {
           const e = err as { errno?: number; message?: string };
           throw new AccessDeniedError(

@@ -12,6 +12,7 @@ import {
   createStorageVolumeSql,
   grantLoaderSql,
   propertiesClause,
+  revokeLoaderSql,
   setDefaultStorageVolumeSql,
   starrocksColumnDef,
   starrocksCreateDatabaseSql,
@@ -19,6 +20,7 @@ import {
 } from "../render/starrocks";
 import { account, quoteIdent, quoteString } from "../render/sql";
 import { ConnectOptions, MysqlConnectionInfo, Row, SqlConnection, col, connectMysql, query, str, withMysql } from "./mysql";
+import { NotReadyError, WaitTimeoutError, waitFor } from "./wait";
 
 export const FE_SERVICE = "StarRocks FE";
 
@@ -153,6 +155,12 @@ export async function setDefaultStorageVolume(conn: SqlConnection, name: string)
 
 /** StarRocks refuses to drop the default volume: "default storage volume can not be removed". */
 export const SV_IS_DEFAULT = /default storage volume can not be removed/i;
+/**
+ * StorageVolumeMgr.removeStorageVolume: "Storage volume '%s' is referenced by dbs or tables, dbs: [..],
+ * tables: [..]"; dropped databases and tables count until the recycle bin lets them go
+ * (catalog_trash_expire_second, 24 h by default) unless they were dropped with FORCE.
+ */
+export const SV_REFERENCED = /is referenced by dbs or tables/i;
 
 export async function dropStorageVolume(conn: SqlConnection, name: string): Promise<void> {
   await query(conn, `DROP STORAGE VOLUME IF EXISTS ${quoteIdent(name)}`);
@@ -170,8 +178,49 @@ export async function createDatabase(conn: SqlConnection, database: string): Pro
   await query(conn, starrocksCreateDatabaseSql(database));
 }
 
-export async function dropDatabase(conn: SqlConnection, database: string): Promise<void> {
-  await query(conn, `DROP DATABASE IF EXISTS ${quoteIdent(database)}`);
+/**
+ * Database.dropTable / LocalMetastore.dropDb refuse a DROP without FORCE while a load is COMMITTED but not
+ * yet VISIBLE: "There are still some transactions in the COMMITTED state waiting to be completed. ...".
+ */
+export const TXN_COMMITTED = /transactions in the COMMITTED state/i;
+
+export interface DropOptions {
+  /**
+   * DROP ... FORCE: erased at once (no recycle bin, so the storage volume is released; no RECOVER) and not
+   * blocked by COMMITTED loads. Without it the drop is retried while loads are COMMITTED.
+   */
+  force: boolean;
+  /** How long to retry a refused drop. */
+  timeoutMs: number;
+  /** Where, for messages (host:port). */
+  where: string;
+}
+
+/** Runs a DROP, retrying with backoff while StarRocks refuses it because of COMMITTED loads. */
+async function dropWithRetry(conn: SqlConnection, sql: string, what: string, opts: DropOptions): Promise<void> {
+  try {
+    await waitFor(
+      async () => {
+        try {
+          await query(conn, sql);
+        } catch (err) {
+          if (TXN_COMMITTED.test(errText(err))) throw new NotReadyError(errText(err));
+          throw err;
+        }
+      },
+      { what: `StarRocks to accept ${what}`, where: opts.where, timeoutMs: opts.timeoutMs, initialDelayMs: 500, retryable: () => false },
+    );
+  } catch (err) {
+    if (err instanceof WaitTimeoutError) {
+      throw new Error(`${err.message}. Loads into it are still COMMITTED but not VISIBLE: stop what writes to it (its CDC job), or drop it with FORCE (the data cannot be recovered).`);
+    }
+    throw err;
+  }
+}
+
+/** DROP DATABASE IF EXISTS <db> [FORCE] (DROP_DATABASE.md), retried while loads are COMMITTED. */
+export async function dropDatabase(conn: SqlConnection, database: string, opts: DropOptions): Promise<void> {
+  await dropWithRetry(conn, `DROP DATABASE IF EXISTS ${quoteIdent(database)}${opts.force ? " FORCE" : ""}`, `DROP DATABASE ${database}`, opts);
 }
 
 /** SHOW TABLES FROM <db>: one column, `Tables_in_<db>`. */
@@ -194,14 +243,28 @@ export async function createTable(conn: SqlConnection, database: string, def: Ta
   await query(conn, starrocksCreateTableSql(database, def));
 }
 
-export async function dropTable(conn: SqlConnection, database: string, table: string): Promise<void> {
-  await query(conn, `DROP TABLE IF EXISTS ${quoteIdent(database)}.${quoteIdent(table)}`);
+/** DROP TABLE IF EXISTS <db>.<t> [FORCE] (DROP_TABLE.md), retried while loads are COMMITTED. */
+export async function dropTable(conn: SqlConnection, database: string, table: string, opts: DropOptions): Promise<void> {
+  await dropWithRetry(conn, `DROP TABLE IF EXISTS ${quoteIdent(database)}.${quoteIdent(table)}${opts.force ? " FORCE" : ""}`, `DROP TABLE ${database}.${table}`, opts);
 }
 
-/** ALTER TABLE <t> ADD COLUMN <col> <type> [NULL|NOT NULL] [AFTER <col>] (ALTER_TABLE.md, "Add a column"). */
+/**
+ * ALTER TABLE <t> ADD COLUMN <col> <type> [NULL|NOT NULL] [DEFAULT '<v>'] [AFTER <col>] (ALTER_TABLE.md,
+ * "Add a column"). A NOT NULL column needs its DEFAULT (column.default), or StarRocks refuses it with errno
+ * 1364 (AlterTableClauseAnalyzer.visitAddColumnClause).
+ */
 export async function addColumn(conn: SqlConnection, database: string, table: string, column: StarRocksColumn, after?: string): Promise<void> {
   const pos = after ? ` AFTER ${quoteIdent(after)}` : "";
   await query(conn, `ALTER TABLE ${quoteIdent(database)}.${quoteIdent(table)} ADD COLUMN ${starrocksColumnDef(column)}${pos}`);
+}
+
+/**
+ * ALTER TABLE <t> MODIFY COLUMN <col> <type> [NULL|NOT NULL] [DEFAULT '<v>'] (ALTER_TABLE.md, "Modify a
+ * column"): a longer VARCHAR or NOT NULL -> NULL on a value column. The column keeps its position; its
+ * DEFAULT must be restated unchanged ("Can not change default value", Column.checkSchemaChangeAllowed).
+ */
+export async function modifyColumn(conn: SqlConnection, database: string, table: string, column: StarRocksColumn): Promise<void> {
+  await query(conn, `ALTER TABLE ${quoteIdent(database)}.${quoteIdent(table)} MODIFY COLUMN ${starrocksColumnDef(column)}`);
 }
 
 /** ALTER TABLE <t> DROP COLUMN <col> (ALTER_TABLE.md, "Drop a column"). */
@@ -214,6 +277,8 @@ export interface ParsedColumn {
   /** Normalized: upper case, no display width on integer types, no spaces. */
   type: string;
   nullable: boolean;
+  /** The DEFAULT value as printed, unquoted; undefined when the column has none. */
+  default?: string;
 }
 
 export interface ParsedTable {
@@ -235,6 +300,12 @@ export function normalizeType(t: string): string {
 function unquoteIdent(s: string): string {
   const t = s.trim();
   return t.startsWith("`") && t.endsWith("`") ? t.slice(1, -1).replace(/``/g, "`") : t;
+}
+
+function unquoteLiteral(s: string): string {
+  const q = s[0];
+  if ((q === '"' || q === "'") && s.endsWith(q)) return s.slice(1, -1).replace(/\\(.)/g, "$1");
+  return s;
 }
 
 function identList(s: string): string[] {
@@ -292,7 +363,10 @@ export function parseCreateTable(ddl: string): ParsedTable {
     if (!m) continue;
     if (/^(INDEX|KEY|PRIMARY|UNIQUE|CONSTRAINT)$/i.test(m[1])) continue;
     const rest = m[3].replace(/COMMENT\s+("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/i, "");
-    columns.push({ name: unquoteIdent(m[1]), type: normalizeType(m[2]), nullable: !/NOT\s+NULL/i.test(rest) });
+    const dflt = /DEFAULT\s+("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,]+)/i.exec(rest);
+    const column: ParsedColumn = { name: unquoteIdent(m[1]), type: normalizeType(m[2]), nullable: !/NOT\s+NULL/i.test(rest) };
+    if (dflt) column.default = unquoteLiteral(dflt[1]);
+    columns.push(column);
   }
   const after = ddl.slice(end + 1);
   const pk = /PRIMARY\s+KEY\s*\(([^)]*)\)/i.exec(after);
@@ -333,6 +407,29 @@ export async function dropUser(conn: SqlConnection, user: string): Promise<void>
 
 export async function grantLoader(conn: SqlConnection, user: string, database: string): Promise<void> {
   await query(conn, grantLoaderSql(user, database));
+}
+
+/** REVOKE SELECT, INSERT ON ALL TABLES IN DATABASE <db> FROM USER 'u'@'%' (REVOKE.md). */
+export async function revokeLoader(conn: SqlConnection, user: string, database: string): Promise<void> {
+  await query(conn, revokeLoaderSql(user, database));
+}
+
+/**
+ * Databases (as SHOW GRANTS prints them, backticks removed) on which the user holds any of the given
+ * privileges (or ALL) through a grant ON ALL TABLES IN DATABASE <db>.
+ */
+export function databasesWithTableGrants(lines: string[], privileges: readonly string[]): string[] {
+  const wanted = privileges.map((p) => p.toUpperCase());
+  const out: string[] = [];
+  for (const line of lines) {
+    const m = /^\s*GRANT\s+(.+?)\s+ON\s+ALL\s+TABLES\s+IN\s+DATABASE\s+(`(?:[^`]|``)+`|\S+)\s+TO\s+/is.exec(line);
+    if (!m) continue;
+    const privs = m[1].split(",").map((p) => p.trim().toUpperCase());
+    if (!privs.some((p) => wanted.includes(p) || p === "ALL" || p === "ALL PRIVILEGES")) continue;
+    const db = unquoteIdent(m[2]);
+    if (!out.includes(db)) out.push(db);
+  }
+  return out;
 }
 
 /** SHOW GRANTS FOR 'u'@'%': the `Grants` column of each row. */

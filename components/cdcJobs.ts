@@ -12,6 +12,11 @@ export interface CdcJobsArgs {
   s3SecretKey: pulumi.Input<string>;
   /** Everything a job needs before it starts: gateway, TaskManagers, tables, users, preflight. */
   dependsOn: pulumi.Input<pulumi.Resource>[];
+  /**
+   * The sink Table resource's id, by table name. A job takes its table's id as an input, so a destructive
+   * re-creation of the table replaces the job and Pulumi stops it before the table is dropped.
+   */
+  sinkTables?: Record<string, pulumi.Input<string>>;
 }
 
 /** One Flink CDC job per replicated table, submitted through the SQL Gateway and upgraded through savepoints. */
@@ -47,6 +52,7 @@ export class CdcJobs extends pulumi.ComponentResource {
         s3Region: cfg.minio.region,
         bucket: cfg.minio.bucket,
         timeoutMs: cfg.providerTimeoutMs,
+        sinkTable: args.sinkTables?.[plan.table],
       }, { parent: this, dependsOn: args.dependsOn }),
     );
     this.registerOutputs({ jobNames: this.jobs.map((j) => j.jobName) });

@@ -65,6 +65,11 @@ export function specContainer(spec: ContainerSpec, deps: SpecContainerDeps): doc
       // Dependants are created only once this container reports healthy.
       wait: true,
       waitTimeout: spec.waitTimeoutSeconds,
+      // Without it the provider removes the container with force, an immediate SIGKILL
+      // (terraform-provider-docker resourceDockerContainerDelete stops with destroy_grace_seconds, default 0).
+      destroyGraceSeconds: spec.stopGraceSeconds,
+      // The same grace for `docker stop` and daemon restarts (the container's StopTimeout).
+      stopTimeout: spec.stopGraceSeconds,
       restart: "unless-stopped",
       ulimits: spec.ulimits,
     },
@@ -73,6 +78,10 @@ export function specContainer(spec: ContainerSpec, deps: SpecContainerDeps): doc
       dependsOn: deps.dependsOn,
       // Fixed names and host ports: the old container must go before its replacement starts.
       deleteBeforeReplace: true,
+      // The Docker provider neither forces a new container for a changed health check nor updates it in
+      // place (terraform-provider-docker v4.5.0: healthcheck is not ForceNew and Update ignores it), so the
+      // old check would stay and the diff return after every refresh. A new container applies it.
+      replaceOnChanges: ["healthcheck"],
     },
   );
 }

@@ -32,6 +32,8 @@ export interface StarRocksSetupArgs {
  */
 export class StarRocksSetup extends pulumi.ComponentResource {
   readonly tables: Table[];
+  /** Each Table's id by table name (what a CDC job ties its lifetime to). */
+  readonly tableIds: Record<string, pulumi.Output<string>>;
   readonly loaderUser: LoaderUser;
 
   constructor(name: string, args: StarRocksSetupArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -58,10 +60,17 @@ export class StarRocksSetup extends pulumi.ComponentResource {
       secretKey: args.s3SecretKey,
       allowDestructiveChanges: cfg.allowDestructiveChanges,
     }, child([root, args.bucket, ...nodes]));
-    const database = new Database("sink-database", { ...admin, database: cfg.starrocks.database }, data([volume]));
-    this.tables = replicatedTables(cfg.tables).map((t) =>
-      new Table(`sink-table-${t.name}`, { ...admin, database: cfg.starrocks.database, definition: t, allowDestructiveChanges: cfg.allowDestructiveChanges }, data([database])),
+    // Dropped only when the data is meant to go (retainData keeps them out of delete): FORCE, so COMMITTED
+    // loads do not block it and the recycle bin does not keep the storage volume referenced.
+    const forceDrop = !args.retainData;
+    const database = new Database("sink-database", { ...admin, database: cfg.starrocks.database, forceDrop }, data([volume]));
+    const tables = replicatedTables(cfg.tables);
+    // The database name comes from the Database resource, so renaming it replaces the tables with it, and their
+    // CDC jobs are deleted (stopped) before the old database is dropped.
+    this.tables = tables.map((t) =>
+      new Table(`sink-table-${t.name}`, { ...admin, database: database.database, definition: t, allowDestructiveChanges: cfg.allowDestructiveChanges, forceDrop }, data([database])),
     );
+    this.tableIds = Object.fromEntries(tables.map((t, i) => [t.name, this.tables[i].id]));
     // Granted after the tables exist: whether ALL TABLES IN DATABASE covers later tables is not documented.
     this.loaderUser = new LoaderUser("loader-user", {
       ...admin,

@@ -36,7 +36,7 @@ import {
 } from "../clients/flink";
 import { minioClient } from "../clients/minio";
 import { describeError } from "../clients/wait";
-import { ChangePolicy, diffByPolicy, driftWhen, isUnknown, sameValue } from "./policy";
+import { ChangePolicy, diffByPolicy, driftWhen, isUnknown, replacedWith, sameValue } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
 /** The providerVersion input (providers/version.ts): a bump shows as an update and stores the new code. */
@@ -216,6 +216,8 @@ export const CHANGE_POLICY: ChangePolicy = {
   bucket: "update",
   s3Region: "update",
   jobState: driftWhen((olds) => NEEDS_RESUBMIT.includes(String(olds.jobState))),
+  // The sink Table's id: a re-created table replaces the job, which is then deleted (stopped) before the drop.
+  sinkTable: replacedWith("sinkTable"),
 };
 
 /**
@@ -522,6 +524,8 @@ export interface CdcJobArgs {
   s3SecretKey: pulumi.Input<string>;
   bucket: pulumi.Input<string>;
   s3Region?: pulumi.Input<string>;
+  /** The sink Table's id (Table.id): ties the job's lifetime to the table's (see CHANGE_POLICY). */
+  sinkTable?: pulumi.Input<string>;
 }
 
 export class CdcJob extends pulumi.dynamic.Resource {

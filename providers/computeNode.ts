@@ -49,7 +49,7 @@ async function ensureNode(c: SqlConnection, p: Props): Promise<{ node: ComputeNo
     if (err instanceof WaitTimeoutError) {
       throw new Error(
         `${err.message}. Check that the CN container "${host}" is running and reachable from the FE on port ${port} ` +
-          `(same Docker network, heartbeat_service_port = ${port}), and read its log (/opt/starrocks/cn/log).`,
+          `(same Docker network, heartbeat_service_port = ${port}), and read its log (docker logs <prefix>-${host}: the CN logs to the console).`,
       );
     }
     throw err;

@@ -1,4 +1,10 @@
-/** StarRocks database (module "starrocks", type "Database"): CREATE DATABASE IF NOT EXISTS on the default volume. */
+/**
+ * StarRocks database (module "starrocks", type "Database"): CREATE DATABASE IF NOT EXISTS on the default
+ * volume (shared-data refuses it without one: "Default storage volume not exists"). Delete drops it with
+ * FORCE when `forceDrop` (default): not blocked by loads COMMITTED but not VISIBLE, and not left in the
+ * recycle bin where it would keep the storage volume referenced; a plain DROP otherwise, retried while
+ * such loads exist.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { createDatabase, dropDatabase, showDatabases, withStarRocks } from "../clients/starrocks";
 import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs, SQL_ENDPOINT_POLICY } from "./common";
@@ -8,6 +14,8 @@ import { PROVIDER_VERSION } from "./version";
 export const DATABASE_POLICY: ChangePolicy = {
   ...SQL_ENDPOINT_POLICY,
   database: "replace",
+  // Used when the database is dropped; recorded by an update (which changes nothing in StarRocks), so delete sees the current value.
+  forceDrop: "update",
   providerVersion: "update",
   timeoutMs: "ignore",
 };
@@ -22,8 +30,8 @@ async function ensure(p: Props): Promise<boolean> {
 
 export const databaseProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: Props, news: Props) {
-    const inputs = withDefaults(news, { user: "root" });
-    return { inputs, failures: checkInputs(inputs, { ...SQL_ENDPOINT_RULES, database: "nonEmptyString" }) };
+    const inputs = withDefaults(news, { user: "root", forceDrop: true });
+    return { inputs, failures: checkInputs(inputs, { ...SQL_ENDPOINT_RULES, database: "nonEmptyString", forceDrop: "boolean" }) };
   },
   diff: policyDiff(DATABASE_POLICY),
   async create(inputs: Props) {
@@ -42,13 +50,16 @@ export const databaseProvider: pulumi.dynamic.ResourceProvider = {
   },
   async delete(id: string, props: Props) {
     await withStarRocks(sqlEndpoint(props), { timeoutMs: timeoutOf(props) }, async (c) => {
-      if ((await showDatabases(c)).includes(id)) await dropDatabase(c, id);
+      const opts = { force: props.forceDrop !== false, timeoutMs: timeoutOf(props), where: `${props.host}:${props.port}` };
+      if ((await showDatabases(c)).includes(id)) await dropDatabase(c, id, opts);
     });
   },
 };
 
 export interface DatabaseArgs extends SqlEndpointArgs {
   database: pulumi.Input<string>;
+  /** Drop with FORCE when the database goes (default true). false = a plain DROP, recoverable until the recycle bin expires. */
+  forceDrop?: pulumi.Input<boolean>;
 }
 
 export class Database extends pulumi.dynamic.Resource {

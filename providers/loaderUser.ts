@@ -1,8 +1,10 @@
 /**
  * StarRocks loader user for the Flink sink (module "starrocks", type "LoaderUser"): CREATE USER IF NOT
- * EXISTS, then GRANT SELECT, INSERT ON ALL TABLES IN DATABASE <db> (starrocks.md §10). A password change
- * is ALTER USER ... IDENTIFIED BY in place. Read checks the user exists (SHOW USERS), its grants
- * (SHOW GRANTS FOR) and whether its password still logs in.
+ * EXISTS, then GRANT SELECT, INSERT ON ALL TABLES IN DATABASE <db> (starrocks.md §10), and nothing else:
+ * the same privileges on any other database (the previous sink database after `database` changed) are
+ * revoked (REVOKE ... FROM USER, REVOKE.md). A password change is ALTER USER ... IDENTIFIED BY in place.
+ * Read checks the user exists (SHOW USERS), its grants (SHOW GRANTS FOR) and whether its password still
+ * logs in.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AccessDeniedError, SqlConnection } from "../clients/mysql";
@@ -11,8 +13,10 @@ import {
   connectStarRocks,
   createLoaderUser,
   dropUser,
+  databasesWithTableGrants,
   grantLoader,
   missingDatabaseTablePrivileges,
+  revokeLoader,
   showGrants,
   userExists,
   withStarRocks,
@@ -30,12 +34,15 @@ export const LOADER_USER_POLICY: ChangePolicy = {
   providerVersion: "update",
   timeoutMs: "ignore",
   missingPrivileges: driftWhen((o) => Array.isArray(o.missingPrivileges) && o.missingPrivileges.length > 0),
+  staleGrants: driftWhen((o) => Array.isArray(o.staleGrants) && o.staleGrants.length > 0),
   passwordWorks: driftWhen((o) => o.passwordWorks === false),
 };
 
 export interface LoaderUserState {
   exists: boolean;
   missingPrivileges: string[];
+  /** Other databases on which the user holds loader privileges (e.g. the previous sink database). */
+  staleGrants: string[];
   passwordWorks: boolean;
 }
 
@@ -52,17 +59,26 @@ async function passwordWorks(p: Props): Promise<boolean> {
 
 async function observe(c: SqlConnection, p: Props): Promise<LoaderUserState> {
   const user = String(p.loaderUser);
-  if (!(await userExists(c, user))) return { exists: false, missingPrivileges: [...LOADER_PRIVILEGES], passwordWorks: false };
+  if (!(await userExists(c, user))) return { exists: false, missingPrivileges: [...LOADER_PRIVILEGES], staleGrants: [], passwordWorks: false };
   const grants = await showGrants(c, user);
-  return { exists: true, missingPrivileges: missingDatabaseTablePrivileges(grants, String(p.database), LOADER_PRIVILEGES), passwordWorks: await passwordWorks(p) };
+  const wanted = String(p.database).toUpperCase();
+  return {
+    exists: true,
+    missingPrivileges: missingDatabaseTablePrivileges(grants, String(p.database), LOADER_PRIVILEGES),
+    staleGrants: databasesWithTableGrants(grants, LOADER_PRIVILEGES).filter((db) => db.toUpperCase() !== wanted),
+    passwordWorks: await passwordWorks(p),
+  };
 }
 
-/** Pure: statements needed to reach the wanted state. */
-export function planLoaderUser(s: LoaderUserState, passwordChanged: boolean): Array<"create" | "alterPassword" | "grant"> {
-  const steps: Array<"create" | "alterPassword" | "grant"> = [];
+export type LoaderUserStep = "create" | "alterPassword" | "grant" | { revoke: string };
+
+/** Pure: statements needed to reach the wanted state (grant the new database before revoking the old). */
+export function planLoaderUser(s: LoaderUserState, passwordChanged: boolean): LoaderUserStep[] {
+  const steps: LoaderUserStep[] = [];
   if (!s.exists) steps.push("create");
   else if (passwordChanged || !s.passwordWorks) steps.push("alterPassword");
   if (!s.exists || s.missingPrivileges.length) steps.push("grant");
+  for (const db of s.staleGrants) steps.push({ revoke: db });
   return steps;
 }
 
@@ -74,13 +90,14 @@ async function converge(p: Props, passwordChanged: boolean): Promise<LoaderUserS
       if (step === "create") await createLoaderUser(c, user, pw);
       if (step === "alterPassword") await alterUserPassword(c, user, pw);
       if (step === "grant") await grantLoader(c, user, String(p.database));
+      if (typeof step === "object") await revokeLoader(c, user, step.revoke);
     }
     return observe(c, p);
   });
 }
 
 function outs(p: Props, s: LoaderUserState): Props {
-  return { ...p, missingPrivileges: s.missingPrivileges, passwordWorks: s.passwordWorks };
+  return { ...p, missingPrivileges: s.missingPrivileges, staleGrants: s.staleGrants, passwordWorks: s.passwordWorks };
 }
 
 export const loaderUserProvider: pulumi.dynamic.ResourceProvider = {
@@ -125,9 +142,10 @@ export class LoaderUser extends pulumi.dynamic.Resource {
   declare readonly loaderUser: pulumi.Output<string>;
   declare readonly loaderPassword: pulumi.Output<string>;
   declare readonly missingPrivileges: pulumi.Output<string[]>;
+  declare readonly staleGrants: pulumi.Output<string[]>;
   declare readonly passwordWorks: pulumi.Output<boolean>;
   constructor(name: string, args: LoaderUserArgs, opts?: pulumi.CustomResourceOptions) {
-    super(loaderUserProvider, name, { ...args, providerVersion: PROVIDER_VERSION, missingPrivileges: undefined, passwordWorks: undefined },
+    super(loaderUserProvider, name, { ...args, providerVersion: PROVIDER_VERSION, missingPrivileges: undefined, staleGrants: undefined, passwordWorks: undefined },
       { ...opts, additionalSecretOutputs: ["password", "loaderPassword", ...(opts?.additionalSecretOutputs ?? [])] }, "starrocks", "LoaderUser");
   }
 }

@@ -92,6 +92,21 @@ export function classify(key: string, fn: (oldValue: unknown, newValue: unknown)
   };
 }
 
+/**
+ * Policy helper for an input that carries another resource's identity (e.g. a Table's id): this resource
+ * is replaced with it. When that resource is replaced with delete-before-replace, the engine asks the
+ * dependants' diff with the input unknown and deletes those that answer "replace" first
+ * (pulumi pkg/resource/deploy/step_generator.go, calculateDependentReplacements). A value recorded for the
+ * first time (state written before the input existed) is only an update.
+ */
+export function replacedWith(key: string): PolicyEntry {
+  return (olds, news) => {
+    if (isUnknown(news[key])) return "replace";
+    if (sameValue(olds[key], news[key])) return "ignore";
+    return olds[key] === undefined || olds[key] === null ? "update" : "replace";
+  };
+}
+
 /** Policy helper for observed outputs: drift when the recorded (refreshed) value is not the wanted one. */
 export function driftWhen(pred: (olds: Props) => boolean): PolicyEntry {
   return (olds) => (pred(olds) ? "update" : "ignore");

@@ -1,13 +1,21 @@
 /**
  * StarRocks storage volume (module "starrocks", type "StorageVolume"): an S3 volume on MinIO, enabled and
- * set as the default (starrocks.md §4). Credentials change in place with ALTER STORAGE VOLUME ... SET;
- * StarRocks cannot change TYPE, LOCATIONS or other path-related properties (ALTER_STORAGE_VOLUME.md), so a
- * location/endpoint/region change is a replacement, refused unless allowDestructiveChanges.
+ * set as the default (starrocks.md §4). Credentials change in place with ALTER STORAGE VOLUME ... SET.
+ *
+ * A location, endpoint or region change is refused in check and diff, never planned as a replacement: ALTER
+ * STORAGE VOLUME alters only credential properties, comment and `enabled` ("The TYPE, LOCATIONS, and other
+ * path-related properties of an existing storage volume cannot be altered", ALTER_STORAGE_VOLUME.md, 3.5),
+ * and a replacement could never finish either: StarRocks refuses to drop the default volume ("default storage
+ * volume can not be removed") or one a database or table still uses ("... is referenced by dbs or tables",
+ * StorageVolumeMgr.removeStorageVolume), so the new volume's create would find the old one. Read reports
+ * the volume as DESC STORAGE VOLUME shows it (location, endpoint, region, enabled, default); the keys are
+ * masked there, so credentials are the stack's.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { SqlConnection } from "../clients/mysql";
 import {
   SV_IS_DEFAULT,
+  SV_REFERENCED,
   StorageVolumeInfo,
   alterStorageVolume,
   createStorageVolume,
@@ -17,20 +25,24 @@ import {
   withStarRocks,
 } from "../clients/starrocks";
 import { VolumeSpec } from "../render/starrocks";
-import { SQL_ENDPOINT_RULES, checkInputs, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs, SQL_ENDPOINT_POLICY } from "./common";
-import { ChangePolicy, Props, diffByPolicy, driftWhen, refuseDestructive } from "./policy";
+import { SQL_ENDPOINT_RULES, checkInputs, isUnknown, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs, SQL_ENDPOINT_POLICY } from "./common";
+import { ChangePolicy, Props, diffByPolicy, driftWhen } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
-const PATH_KEYS = ["name", "location", "endpoint", "region"];
+/** Properties StarRocks never changes on an existing volume, with the config key that sets each. */
+const FIXED_KEYS: Record<string, string> = { location: "bucket", endpoint: "(derived from the MinIO container)", region: "s3Region" };
 
 export const STORAGE_VOLUME_POLICY: ChangePolicy = {
   ...SQL_ENDPOINT_POLICY,
+  // Another name is another volume: the old one stays (see delete), the new one is created.
   name: "replace",
-  location: "replace",
-  endpoint: "replace",
-  region: "replace",
+  // Refused before the policy applies (fixedChanges), so they never reach it changed.
+  location: "ignore",
+  endpoint: "ignore",
+  region: "ignore",
   accessKey: "update",
   secretKey: "update",
+  // Kept for older stacks; nothing about a volume is destructive-but-allowed any more.
   allowDestructiveChanges: "ignore",
   providerVersion: "update",
   timeoutMs: "ignore",
@@ -48,16 +60,33 @@ function sameLocation(a: string, b: string): boolean {
   return a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
 }
 
+/** Fixed properties whose recorded value (old inputs or refreshed outputs) differs from the wanted one. */
+export function fixedChanges(olds: Props, news: Props): string[] {
+  return Object.keys(FIXED_KEYS).filter((k) => {
+    const [o, n] = [olds[k], news[k]];
+    if (o === undefined || o === null || isUnknown(n)) return false;
+    return k === "location" ? !sameLocation(String(o), String(n)) : String(o) !== String(n);
+  });
+}
+
+/** The refusal: what cannot change, why, and the two ways out. */
+export function fixedChangeRefusal(name: unknown, olds: Props, news: Props, keys: string[]): string {
+  const what = keys.map((k) => `${k} ${olds[k]} -> ${news[k]} (config ${FIXED_KEYS[k]})`).join(", ");
+  return (
+    `StarRocks storage volume "${name}": ${what} cannot be applied. StarRocks keeps a volume's location and path properties for life ` +
+    `(ALTER STORAGE VOLUME changes credentials only), and never drops the default volume or one that databases or tables use, ` +
+    `so neither an update nor a replacement can succeed. Either set the old value back, or start the sink over: ` +
+    `\`npm run destroy\` without retainData (the FE metadata volume goes, and with it this volume and the StarRocks tables), ` +
+    `then \`pulumi up\`; the CDC jobs re-snapshot every table from MySQL.`
+  );
+}
+
 /** Pure: which statements bring the observed volume to the wanted state. */
 export function planStorageVolume(actual: StorageVolumeInfo | undefined, p: Props, credentialsChanged: boolean): Array<"create" | "alterCredentials" | "enable" | "setDefault"> {
   if (!actual) return ["create", "setDefault"];
-  if (!sameLocation(actual.location, String(p.location))) {
-    throw new Error(
-      `StarRocks storage volume "${p.name}" already exists at ${actual.location}, but the stack wants ${p.location}. ` +
-        `StarRocks cannot change a volume's location (ALTER STORAGE VOLUME alters credentials only) and refuses to drop the default volume ` +
-        `or one that databases and tables use. Keep the old bucket/location, or destroy the stack (including the FE metadata volume) to start over.`,
-    );
-  }
+  const observed = { location: actual.location, endpoint: actual.params["aws.s3.endpoint"], region: actual.params["aws.s3.region"] };
+  const changed = fixedChanges(observed, p);
+  if (changed.length) throw new Error(`already exists with other settings. ${fixedChangeRefusal(p.name, observed, p, changed)}`);
   const steps: Array<"alterCredentials" | "enable" | "setDefault"> = [];
   if (credentialsChanged) steps.push("alterCredentials");
   if (!actual.enabled) steps.push("enable");
@@ -86,7 +115,7 @@ function outs(p: Props, v: StorageVolumeInfo): Props {
 }
 
 export const storageVolumeProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: Props, news: Props) {
+  async check(olds: Props, news: Props) {
     const inputs = withDefaults(news, { user: "root", allowDestructiveChanges: false });
     const failures = checkInputs(inputs, {
       ...SQL_ENDPOINT_RULES, name: "nonEmptyString", location: "nonEmptyString", endpoint: "nonEmptyString", region: "nonEmptyString",
@@ -97,15 +126,21 @@ export const storageVolumeProvider: pulumi.dynamic.ResourceProvider = {
       failures.push({ property: "location", reason: `location: "${loc}" must be s3://<bucket>[/prefix]` });
     }
     if (inputs.name === "builtin_storage_volume") failures.push({ property: "name", reason: "name: builtin_storage_volume is reserved by StarRocks" });
+    // olds are the previous inputs (empty on create); the same volume cannot move.
+    if (olds.name === undefined || olds.name === inputs.name) {
+      const changed = fixedChanges(olds, inputs);
+      if (changed.length) failures.push({ property: changed[0], reason: fixedChangeRefusal(inputs.name, olds, inputs, changed) });
+    }
     return { inputs, failures };
   },
 
   async diff(_id: string, olds: Props, news: Props) {
+    // olds are the recorded outputs: after a refresh, what DESC STORAGE VOLUME showed.
+    if (olds.name === news.name || isUnknown(news.name)) {
+      const changed = fixedChanges(olds, news);
+      if (changed.length) throw new Error(fixedChangeRefusal(olds.name, olds, news, changed));
+    }
     const d = diffByPolicy(olds, news, STORAGE_VOLUME_POLICY);
-    refuseDestructive(d, PATH_KEYS, news.allowDestructiveChanges === true, (keys) =>
-      `StarRocks storage volume "${olds.name}": changing ${keys.map((k) => `${k} (${olds[k]} -> ${news[k]})`).join(", ")} needs a new volume, ` +
-        `and tables on the old one become read-only. Refused; set allowDestructiveChanges = true to replace it, or keep the old value.`,
-    );
     return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
   },
 
@@ -123,7 +158,8 @@ export const storageVolumeProvider: pulumi.dynamic.ResourceProvider = {
       id,
       props: {
         ...props,
-        location: v.location.replace(/\/+$/, "") === String(props.location).replace(/\/+$/, "") ? props.location : v.location,
+        // What StarRocks really holds; a difference from the stack is refused by the next diff with the way out.
+        location: sameLocation(v.location, String(props.location)) ? props.location : v.location,
         endpoint: v.params["aws.s3.endpoint"] ?? props.endpoint,
         region: v.params["aws.s3.region"] ?? props.region,
         isDefault: v.isDefault,
@@ -140,17 +176,31 @@ export const storageVolumeProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(id: string, props: Props) {
+    const log = (msg: string) => process.stderr.write(`[starrocks:StorageVolume] ${msg}\n`);
     await withStarRocks(sqlEndpoint(props), { timeoutMs: timeoutOf(props) }, async (c) => {
       const v = await describeStorageVolume(c, id);
       if (!v) return;
+      const kept = `It stays in the FE metadata (its data on ${v.location} is not touched); the FE metadata volume goes with a destroy without retainData.`;
       // StarRocks never drops the default volume ("default storage volume can not be removed",
-      // DROP_STORAGE_VOLUME.md). It lives only in FE metadata, which a stack destroy removes with the FE.
-      if (v.isDefault) return;
+      // DROP_STORAGE_VOLUME.md).
+      if (v.isDefault) {
+        log(`storage volume "${id}" is the default volume, which StarRocks never drops. ${kept}`);
+        return;
+      }
       try {
         await dropStorageVolume(c, id);
       } catch (err) {
-        if (SV_IS_DEFAULT.test((err as Error).message)) return;
-        throw new Error(`could not drop StarRocks storage volume "${id}" at ${props.host}:${props.port}: ${(err as Error).message}. Drop the databases and tables on it first.`);
+        const msg = (err as Error).message;
+        if (SV_IS_DEFAULT.test(msg)) return log(`storage volume "${id}" became the default volume, which StarRocks never drops. ${kept}`);
+        // Databases and tables dropped without FORCE keep the volume referenced from the recycle bin for
+        // catalog_trash_expire_second (24 h). The stack drops its own with FORCE; anything else is not ours.
+        if (SV_REFERENCED.test(msg)) {
+          return log(
+            `StarRocks refused to drop storage volume "${id}": ${msg}. These are databases or tables outside this stack, or ones dropped ` +
+              `without FORCE that sit in the recycle bin until catalog_trash_expire_second passes. ${kept} Drop it later with DROP STORAGE VOLUME ${id}.`,
+          );
+        }
+        throw new Error(`could not drop StarRocks storage volume "${id}" at ${props.host}:${props.port}: ${msg}`);
       }
     });
   },

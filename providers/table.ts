@@ -1,30 +1,47 @@
 /**
  * StarRocks Primary Key table from the catalog (module "starrocks", type "Table"). The compared definition
- * is render/starrocks.ts `starrocksColumns` (plus the key). Adding or dropping a non-key column is an
- * in-place ALTER TABLE ADD/DROP COLUMN; a change to the key, the distribution, a column's type or
- * nullability is a replacement (drop and re-create, data lost), refused unless allowDestructiveChanges.
- * Read parses SHOW CREATE TABLE.
+ * is render/starrocks.ts `starrocksColumns` (plus the key). In place, as ALTER TABLE schema changes:
+ * adding a value column (a NOT NULL one with MySQL's implicit default for old rows, since StarRocks refuses
+ * NOT NULL without DEFAULT), dropping one, widening a VARCHAR value column and relaxing NOT NULL to NULL on
+ * one (MODIFY COLUMN; SchemaChangeHandler.processModifyColumn refuses only key and sort columns of Primary Key
+ * tables, Column.checkSchemaChangeAllowed refuses NULL -> NOT NULL and shorter strings). Anything else (the
+ * key, the distribution, another type change, NULL -> NOT NULL, a NOT NULL DATETIME added to existing rows)
+ * is a replacement (drop and re-create, data lost), refused unless allowDestructiveChanges.
+ *
+ * Drops use FORCE when `forceDrop` (default; the data is meant to go): not blocked by loads COMMITTED but
+ * not yet VISIBLE, and nothing left in the recycle bin holding the storage volume. Without it the drop is
+ * retried while such loads exist. A replacement's delete runs after the table's CDC job was deleted (the
+ * job takes the table's id as its `sinkTable` input and is replaced with it; Pulumi deletes such dependants
+ * of a delete-before-replace resource first). Read parses SHOW CREATE TABLE.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { TableDef } from "../catalog/tables";
 import { SqlConnection } from "../clients/mysql";
-import { ParsedTable, addColumn, createTable, dropColumn, dropTable, parseCreateTable, showCreateTable, withStarRocks } from "../clients/starrocks";
+import { ParsedTable, addColumn, createTable, dropColumn, dropTable, modifyColumn, parseCreateTable, showCreateTable, withStarRocks } from "../clients/starrocks";
 import { NotReadyError, waitFor } from "../clients/wait";
-import { StarRocksColumn, starrocksColumns } from "../render/starrocks";
+import { StarRocksColumn, implicitDefault, starrocksColumns } from "../render/starrocks";
 import { SQL_ENDPOINT_RULES, checkInputs, isUnknown, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs, SQL_ENDPOINT_POLICY } from "./common";
 import { ChangeKind, ChangePolicy, Props, classify, diffByPolicy, driftWhen, refuseDestructive } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
 export interface TablePlan {
+  /** Columns to add; a NOT NULL one carries its DEFAULT. */
   add: Array<{ column: StarRocksColumn; after?: string }>;
   drop: string[];
+  /** Value columns to MODIFY in place: the wanted definition (a longer VARCHAR and/or NULL). */
+  modify: StarRocksColumn[];
   /** Changes StarRocks cannot ALTER here, each naming the column. */
   incompatible: string[];
 }
 
+const varcharLength = (t: string): number | undefined => {
+  const m = /^VARCHAR\((\d+)\)$/.exec(t);
+  return m ? Number(m[1]) : undefined;
+};
+
 /** Pure: what turns the actual columns (and key) into the wanted ones. */
 export function planTable(actual: { columns: StarRocksColumn[]; keys: string[]; distribution?: string[] }, wanted: { columns: StarRocksColumn[]; keys: string[] }): TablePlan {
-  const plan: TablePlan = { add: [], drop: [], incompatible: [] };
+  const plan: TablePlan = { add: [], drop: [], modify: [], incompatible: [] };
   if (actual.keys.join(",") !== wanted.keys.join(",")) plan.incompatible.push(`primary key (${actual.keys.join(", ")}) -> (${wanted.keys.join(", ")})`);
   if (actual.distribution && actual.distribution.length && actual.distribution.join(",") !== wanted.keys.join(",")) {
     plan.incompatible.push(`distribution HASH(${actual.distribution.join(", ")}) -> HASH(${wanted.keys.join(", ")})`);
@@ -36,10 +53,26 @@ export function planTable(actual: { columns: StarRocksColumn[]; keys: string[]; 
     const a = byName.get(w.name);
     if (!a) {
       if (w.key) plan.incompatible.push(`column ${w.name}: new key column`);
-      else plan.add.push({ column: w, after: prev });
+      else if (w.nullable) plan.add.push({ column: w, after: prev });
+      else {
+        const dflt = implicitDefault(w.type);
+        if (dflt === undefined) {
+          plan.incompatible.push(`column ${w.name}: a NOT NULL ${w.type} column cannot be added to existing rows (StarRocks needs a DEFAULT, and no ${w.type} value matches what MySQL gives old rows; make it nullable in the catalog)`);
+        } else plan.add.push({ column: { ...w, default: dflt }, after: prev });
+      }
     } else {
-      if (a.type !== w.type) plan.incompatible.push(`column ${w.name}: type ${a.type} -> ${w.type}`);
-      if (a.nullable !== w.nullable) plan.incompatible.push(`column ${w.name}: ${a.nullable ? "NULL" : "NOT NULL"} -> ${w.nullable ? "NULL" : "NOT NULL"}`);
+      let modify = false;
+      if (a.type !== w.type) {
+        const [from, to] = [varcharLength(a.type), varcharLength(w.type)];
+        if (!w.key && !a.key && from !== undefined && to !== undefined && to > from) modify = true;
+        else plan.incompatible.push(`column ${w.name}: type ${a.type} -> ${w.type}`);
+      }
+      if (a.nullable !== w.nullable) {
+        if (!w.key && !a.key && w.nullable) modify = true;
+        else plan.incompatible.push(`column ${w.name}: ${a.nullable ? "NULL" : "NOT NULL"} -> ${w.nullable ? "NULL" : "NOT NULL"}`);
+      }
+      // The column keeps its DEFAULT: MODIFY must restate it unchanged.
+      if (modify) plan.modify.push({ ...w, ...(a.default !== undefined ? { default: a.default } : {}) });
     }
     prev = w.name;
   }
@@ -51,8 +84,17 @@ export function planTable(actual: { columns: StarRocksColumn[]; keys: string[]; 
   return plan;
 }
 
+/** Columns as outputs record them (no DEFAULT: the catalog has none, so it would show as a change). */
 function columnsOf(parsed: ParsedTable): StarRocksColumn[] {
   return parsed.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, key: parsed.keys.includes(c.name) }));
+}
+
+/** Columns with their DEFAULT, for planning against the live table. */
+function liveColumnsOf(parsed: ParsedTable): StarRocksColumn[] {
+  return columnsOf(parsed).map((c, i) => {
+    const dflt = parsed.columns[i].default;
+    return dflt === undefined ? c : { ...c, default: dflt };
+  });
 }
 
 function wantedOf(p: Props): { columns: StarRocksColumn[]; keys: string[] } {
@@ -61,9 +103,14 @@ function wantedOf(p: Props): { columns: StarRocksColumn[]; keys: string[] } {
 
 function refusal(p: Props, incompatible: string[]): string {
   return (
-    `StarRocks table ${p.database}.${p.table}: ${incompatible.join("; ")}. StarRocks cannot apply this with ALTER TABLE ADD/DROP COLUMN; ` +
-    `it needs the table dropped and re-created, which loses its data (the CDC job re-snapshots it). Refused; set allowDestructiveChanges = true to allow it.`
+    `StarRocks table ${p.database}.${p.table}: ${incompatible.join("; ")}. StarRocks cannot apply this with ALTER TABLE ADD/DROP/MODIFY COLUMN; ` +
+    `it needs the table dropped and re-created, which loses its data (its CDC job is stopped first and re-created with a fresh snapshot). ` +
+    `Refused; set allowDestructiveChanges = true to allow it.`
   );
+}
+
+function dropOptions(p: Props, force: boolean) {
+  return { force, timeoutMs: timeoutOf(p), where: `${p.host}:${p.port}` };
 }
 
 export const TABLE_POLICY: ChangePolicy = {
@@ -79,6 +126,8 @@ export const TABLE_POLICY: ChangePolicy = {
   // The catalog definition is compared through its rendered columns and keys.
   definition: "ignore",
   allowDestructiveChanges: "ignore",
+  // Used when the table is dropped; recorded by an update (which changes nothing in StarRocks), so delete sees the current value.
+  forceDrop: "update",
   providerVersion: "update",
   timeoutMs: "ignore",
   exists: driftWhen((o) => o.exists === false),
@@ -96,18 +145,31 @@ async function waitForSchema(c: SqlConnection, p: Props, done: (t: ParsedTable) 
   );
 }
 
-/** Observes the table and applies the plan. Returns the table as it is afterwards. */
-async function converge(c: SqlConnection, p: Props): Promise<ParsedTable> {
+/**
+ * Observes the table and applies the plan. Returns the table as it is afterwards. `recreate` says what an
+ * incompatible live table means: on create (a table adopted from before) it is dropped with FORCE and
+ * re-created when allowed; on update the table changed behind Pulumi's back, and re-creating it here would
+ * drop it under its running CDC job, so the update refuses and points to the refresh that plans a proper
+ * replacement.
+ */
+async function converge(c: SqlConnection, p: Props, recreate: "allowed" | "refused"): Promise<ParsedTable> {
   const db = String(p.database);
   const table = String(p.table);
   const def = p.definition as TableDef;
   let ddl = await showCreateTable(c, db, table);
   if (ddl) {
     const parsed = parseCreateTable(ddl);
-    const plan = planTable({ columns: columnsOf(parsed), keys: parsed.keys, distribution: parsed.distribution }, wantedOf(p));
+    const plan = planTable({ columns: liveColumnsOf(parsed), keys: parsed.keys, distribution: parsed.distribution }, wantedOf(p));
     if (plan.incompatible.length) {
       if (p.allowDestructiveChanges !== true) throw new Error(refusal(p, plan.incompatible));
-      await dropTable(c, db, table);
+      if (recreate === "refused") {
+        throw new Error(
+          `StarRocks table ${db}.${table} changed outside Pulumi (${plan.incompatible.join("; ")}). Run \`pulumi up --refresh\`: ` +
+            `the refreshed state plans a replacement, which stops the table's CDC job before the table is dropped and re-created.`,
+        );
+      }
+      // The data is meant to go: FORCE, so loads COMMITTED by an earlier writer do not block it.
+      await dropTable(c, db, table, dropOptions(p, true));
       ddl = undefined;
     } else {
       for (const { column, after } of plan.add) {
@@ -117,6 +179,10 @@ async function converge(c: SqlConnection, p: Props): Promise<ParsedTable> {
       for (const name of plan.drop) {
         await dropColumn(c, db, table, name);
         await waitForSchema(c, p, (t) => !t.columns.some((x) => x.name === name), `DROP COLUMN ${name}`);
+      }
+      for (const column of plan.modify) {
+        await modifyColumn(c, db, table, column);
+        await waitForSchema(c, p, (t) => t.columns.some((x) => x.name === column.name && x.type === column.type && x.nullable === column.nullable), `MODIFY COLUMN ${column.name}`);
       }
     }
   }
@@ -128,8 +194,8 @@ async function converge(c: SqlConnection, p: Props): Promise<ParsedTable> {
 
 export const tableProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: Props, news: Props) {
-    const inputs = withDefaults(news, { user: "root", allowDestructiveChanges: false });
-    const failures = checkInputs(inputs, { ...SQL_ENDPOINT_RULES, database: "nonEmptyString", definition: "object", allowDestructiveChanges: "boolean" });
+    const inputs = withDefaults(news, { user: "root", allowDestructiveChanges: false, forceDrop: true });
+    const failures = checkInputs(inputs, { ...SQL_ENDPOINT_RULES, database: "nonEmptyString", definition: "object", allowDestructiveChanges: "boolean", forceDrop: "boolean" });
     const def = inputs.definition as TableDef | undefined;
     if (def && typeof def === "object" && !isUnknown(def)) {
       if (!def.name || !Array.isArray(def.columns) || !Array.isArray(def.key) || def.key.length === 0) {
@@ -162,7 +228,7 @@ export const tableProvider: pulumi.dynamic.ResourceProvider = {
 
   async create(inputs: Props) {
     const p = plain(inputs);
-    const t = await withStarRocks(sqlEndpoint(p), { timeoutMs: timeoutOf(p) }, (c) => converge(c, p));
+    const t = await withStarRocks(sqlEndpoint(p), { timeoutMs: timeoutOf(p) }, (c) => converge(c, p, "allowed"));
     return { id: `${p.database}.${p.table}`, outs: { ...p, columns: columnsOf(t), keys: t.keys, exists: true } };
   },
 
@@ -175,13 +241,15 @@ export const tableProvider: pulumi.dynamic.ResourceProvider = {
 
   async update(_id: string, _olds: Props, news: Props) {
     const p = plain(news);
-    const t = await withStarRocks(sqlEndpoint(p), { timeoutMs: timeoutOf(p) }, (c) => converge(c, p));
+    const t = await withStarRocks(sqlEndpoint(p), { timeoutMs: timeoutOf(p) }, (c) => converge(c, p, "refused"));
     return { outs: { ...p, columns: columnsOf(t), keys: t.keys, exists: true } };
   },
 
   async delete(_id: string, props: Props) {
     await withStarRocks(sqlEndpoint(props), { timeoutMs: timeoutOf(props) }, async (c) => {
-      if (await showCreateTable(c, String(props.database), String(props.table))) await dropTable(c, String(props.database), String(props.table));
+      // Outputs written before forceDrop existed lack it: the default applies.
+      const force = props.forceDrop !== false;
+      if (await showCreateTable(c, String(props.database), String(props.table))) await dropTable(c, String(props.database), String(props.table), dropOptions(props, force));
     });
   },
 };
@@ -191,6 +259,11 @@ export interface TableArgs extends SqlEndpointArgs {
   /** The catalog entry (catalog/tables.ts `findTable(name)`). */
   definition: pulumi.Input<TableDef>;
   allowDestructiveChanges?: pulumi.Input<boolean>;
+  /**
+   * Drop with FORCE when the table goes (default true: the data is meant to go). false = a plain DROP,
+   * recoverable with RECOVER TABLE until the recycle bin expires, retried while loads are COMMITTED.
+   */
+  forceDrop?: pulumi.Input<boolean>;
 }
 
 export class Table extends pulumi.dynamic.Resource {

@@ -81,6 +81,11 @@ export interface ContainerSpec {
   healthcheck: HealthcheckSpec;
   /** Seconds `pulumi up` waits for the container to become healthy. */
   waitTimeoutSeconds: number;
+  /**
+   * Seconds between SIGTERM and SIGKILL when the container is stopped (replaced, destroyed, or `docker
+   * stop`): long enough for the service to shut down cleanly.
+   */
+  stopGraceSeconds: number;
   /** Roles that must be healthy first. */
   dependsOn: string[];
   ulimits?: Array<{ name: string; soft: number; hard: number }>;
@@ -127,9 +132,11 @@ export function renderContainerSpecs(cfg: StackConfig): ContainerSpec[] {
     ports: [port("minioApi", CONTAINER_PORTS.minioApi), port("minioConsole", CONTAINER_PORTS.minioConsole)],
     volumes: [{ volume: "minio-data", containerPath: "/data", data: true }],
     uploads: [],
-    // The image has mc but no curl since 2023; `mc ready local` is MinIO's documented probe.
+    // `mc ready local` is MinIO's documented probe (the image ships mc; it needs no port or path).
     healthcheck: health(["CMD", "mc", "ready", "local"], 10),
     waitTimeoutSeconds: 120,
+    // MinIO finishes in-flight requests on SIGTERM.
+    stopGraceSeconds: 30,
     dependsOn: [],
   });
 
@@ -157,6 +164,8 @@ export function renderContainerSpecs(cfg: StackConfig): ContainerSpec[] {
       // unhealthy until the real server is up. mysqladmin ping succeeds even when access is denied.
       healthcheck: health(["CMD", "mysqladmin", "ping", "-h", "127.0.0.1", "--silent"], 30, 60),
       waitTimeoutSeconds: 300,
+      // InnoDB flushes and closes the binlog on SIGTERM; a kill means crash recovery on the next start.
+      stopGraceSeconds: 60,
       dependsOn: [],
     });
   }
@@ -169,7 +178,8 @@ export function renderContainerSpecs(cfg: StackConfig): ContainerSpec[] {
     ...base("starrocks-fe", ALIASES.fe),
     image: cfg.images.fe,
     user: "root",
-    command: ["/opt/starrocks/fe/bin/start_fe.sh", "--host_type", "FQDN"],
+    // --logconsole: start_fe.sh logs to stdout (docker logs) instead of log/fe.out (StarRocks bin/start_fe.sh).
+    command: ["/opt/starrocks/fe/bin/start_fe.sh", "--host_type", "FQDN", "--logconsole"],
     env: [["HOST_TYPE", "FQDN"], ...starrocksEnv],
     ports: [port("feHttp", CONTAINER_PORTS.feHttp), port("feQuery", CONTAINER_PORTS.feQuery)],
     volumes: [{ volume: "fe-meta", containerPath: FE_META_PATH, data: true }],
@@ -177,6 +187,8 @@ export function renderContainerSpecs(cfg: StackConfig): ContainerSpec[] {
     // HTTP, not `mysql -uroot`: it keeps working after the root password is set.
     healthcheck: health(["CMD-SHELL", `curl -sf http://127.0.0.1:${CONTAINER_PORTS.feHttp}/api/health`], 60, 60),
     waitTimeoutSeconds: 360,
+    // start_fe.sh execs the JVM, so SIGTERM reaches the FE, which writes its metadata and exits.
+    stopGraceSeconds: 60,
     dependsOn: ["minio"],
   });
   for (let i = 0; i < cfg.starrocks.cnCount; i++) {
@@ -184,13 +196,16 @@ export function renderContainerSpecs(cfg: StackConfig): ContainerSpec[] {
       ...base(`starrocks-cn-${i}`, ALIASES.cn(i)),
       image: cfg.images.cn,
       user: "root",
-      command: ["/opt/starrocks/cn/bin/start_cn.sh"],
+      // --logconsole: glog to stderr (docker logs) instead of log/cn.out (StarRocks bin/start_backend.sh).
+      command: ["/opt/starrocks/cn/bin/start_cn.sh", "--logconsole"],
       env: [...starrocksEnv],
       ports: [],
       volumes: [{ volume: `cn-${i}-cache`, containerPath: CN_STORAGE_PATH, data: false }],
       uploads: [{ path: CN_CONF_PATH, content: renderCnConf(cfg) }],
       healthcheck: health(["CMD-SHELL", `curl -sf http://127.0.0.1:${CONTAINER_PORTS.cnHttp}/api/health`], 30, 60),
       waitTimeoutSeconds: 300,
+      // The CN (exec'd by start_backend.sh) lets running loads and queries finish on SIGTERM.
+      stopGraceSeconds: 60,
       dependsOn: ["starrocks-fe"],
       ulimits: [{ name: "nofile", soft: 65535, hard: 65535 }, { name: "nproc", soft: 65535, hard: 65535 }],
     });
@@ -209,6 +224,7 @@ export function renderContainerSpecs(cfg: StackConfig): ContainerSpec[] {
     uploads: [],
     healthcheck: health(["CMD-SHELL", `curl -sf http://127.0.0.1:${CONTAINER_PORTS.flinkRest}/overview`], 20),
     waitTimeoutSeconds: 180,
+    stopGraceSeconds: 30,
     dependsOn: ["minio"],
   });
   for (let i = 0; i < cfg.flink.taskManagers; i++) {
@@ -224,6 +240,7 @@ export function renderContainerSpecs(cfg: StackConfig): ContainerSpec[] {
       // Healthy once the JobManager lists this TaskManager; its RPC path carries taskmanager.host.
       healthcheck: health(["CMD-SHELL", `curl -sf http://${ALIASES.jobManager}:${CONTAINER_PORTS.flinkRest}/taskmanagers | grep -q '@${alias}:'`], 20),
       waitTimeoutSeconds: 180,
+      stopGraceSeconds: 30,
       dependsOn: ["jobmanager"],
     });
   }
@@ -238,6 +255,7 @@ export function renderContainerSpecs(cfg: StackConfig): ContainerSpec[] {
     uploads: [],
     healthcheck: health(["CMD-SHELL", `curl -sf http://127.0.0.1:${CONTAINER_PORTS.sqlGateway}/v1/info`], 20),
     waitTimeoutSeconds: 180,
+    stopGraceSeconds: 30,
     dependsOn: ["jobmanager"],
   });
   return specs;

@@ -69,12 +69,26 @@ export function starrocksType(t: ColumnType): string {
   }
 }
 
-/** One column as the Table provider compares it: what StarRocks can ALTER is name-level add/drop. */
+/** One column as the Table provider compares it. */
 export interface StarRocksColumn {
   name: string;
   type: string;
   nullable: boolean;
   key: boolean;
+  /** DEFAULT value (unquoted). Set only on columns added to an existing table (see implicitDefault). */
+  default?: string;
+}
+
+/**
+ * The value MySQL gives existing rows when a NOT NULL column without DEFAULT is added: 0 for numbers and
+ * '' for strings (MySQL "Data Type Default Values", implicit defaults). StarRocks needs an explicit DEFAULT
+ * to add a NOT NULL column, so the same value keeps old rows equal on both sides. DATETIME has none
+ * StarRocks can store (MySQL uses the zero date, outside StarRocks' DATETIME range): undefined.
+ */
+export function implicitDefault(type: string): string | undefined {
+  if (/^(TINYINT|SMALLINT|INT|BIGINT|LARGEINT|DECIMAL\(.*\)|FLOAT|DOUBLE)$/.test(type)) return "0";
+  if (/^(VARCHAR|CHAR)\(\d+\)$/.test(type)) return "";
+  return undefined;
 }
 
 export function starrocksColumns(t: TableDef): StarRocksColumn[] {
@@ -90,7 +104,8 @@ export function starrocksColumns(t: TableDef): StarRocksColumn[] {
 }
 
 export function starrocksColumnDef(c: StarRocksColumn): string {
-  return `${quoteIdent(c.name)} ${c.type}${c.nullable ? " NULL" : " NOT NULL"}`;
+  const dflt = c.default === undefined ? "" : ` DEFAULT ${quoteString(c.default)}`;
+  return `${quoteIdent(c.name)} ${c.type}${c.nullable ? " NULL" : " NOT NULL"}${dflt}`;
 }
 
 /** Table properties: persistent index kept in object storage (recommended for shared-data, 3.3.2+). */
@@ -172,6 +187,10 @@ export function createLoaderUserSql(user: string, password: string): string {
 
 export function grantLoaderSql(user: string, database: string): string {
   return `GRANT ${LOADER_PRIVILEGES.join(", ")} ON ALL TABLES IN DATABASE ${quoteIdent(database)} TO USER ${account(user)}`;
+}
+
+export function revokeLoaderSql(user: string, database: string): string {
+  return `REVOKE ${LOADER_PRIVILEGES.join(", ")} ON ALL TABLES IN DATABASE ${quoteIdent(database)} FROM USER ${account(user)}`;
 }
 
 export function starrocksUsersScript(user: string, database: string, passwordPlaceholder: string): string {

@@ -1,14 +1,30 @@
 /**
  * A FAKE StarRocks FE for tests: a MySQL-protocol server (mysql2's server API) that reproduces the
  * documented FE behaviour the providers rely on. It is not StarRocks. Sources for each behaviour:
- * - SHOW COMPUTE NODES column list: StarRocks SHOW_COMPUTE_NODES.md (3.3+), as in starrocks.md §6.
+ * - SHOW COMPUTE NODES columns: the shared-data title list of 3.5's ComputeNodeProcDir (MemLimit,
+ *   DataCacheMetrics, StatusCode, then StarletPort, WorkerId, WarehouseName, TabletNum). A node is not
+ *   Alive (LastHeartbeat NULL) until the FE's first heartbeat reaches it (firstHeartbeatMs).
  * - ADD/DROP COMPUTE NODE error texts: fe/fe-core/.../system/SystemInfoService.java
  *   ("Compute node already exists with same host <h> and port <p>", "compute node does not exists[<h>:<p>]").
  * - Storage volumes: CREATE/ALTER/DESC/DROP_STORAGE_VOLUME.md, SET_DEFAULT_STORAGE_VOLUME.md; DESC columns
  *   Name, Type, IsDefault, Location, Params (JSON, keys masked), Enabled, Comment; "default storage volume can
  *   not be removed" (StorageVolumeMgr.removeStorageVolume).
+ *   DROP STORAGE VOLUME refuses a volume a database or table (also one in the recycle bin) still uses:
+ *   "Storage volume '%s' is referenced by dbs or tables, dbs: [..], tables: [..]" (StorageVolumeMgr).
+ * - CREATE DATABASE binds the default volume: "Default storage volume not exists, it should be created
+ *   first" without one (SharedDataStorageVolumeMgr). CREATE TABLE needs an alive compute node: "No alive
+ *   backend or compute node in warehouse default_warehouse." (errno 10005).
+ * - DROP TABLE / DROP DATABASE without FORCE are refused while a load is COMMITTED but not yet VISIBLE
+ *   (Database.dropTable, LocalMetastore.dropDb; see commitTransaction), and go to the recycle bin, where
+ *   they keep their storage volume referenced (catalog_trash_expire_second, 24 h; see expireRecycleBin).
+ *   FORCE erases them at once.
  * - SHOW CREATE TABLE columns `Table` and `Create Table`, types printed like bigint(20), decimal(12, 2).
- *   ALTER TABLE ADD/DROP COLUMN are asynchronous schema-change jobs (applied after schemaChangeDelayMs).
+ *   ALTER TABLE ADD/DROP/MODIFY COLUMN are asynchronous schema-change jobs (applied after
+ *   schemaChangeDelayMs). ADD COLUMN of a NOT NULL column without DEFAULT fails with errno 1364 "Field '%s'
+ *   is not null but doesn't have a default value" (AlterTableClauseAnalyzer.visitAddColumnClause). MODIFY
+ *   COLUMN follows SchemaChangeHandler.processModifyColumn and Column.checkSchemaChangeAllowed: no key
+ *   column of a Primary Key table, no nullable -> NOT NULL, the same DEFAULT, no shorter VARCHAR; of the
+ *   other type changes only VARCHAR -> longer VARCHAR is modelled (anything else is refused here).
  * - SHOW USERS (`User`), SHOW GRANTS FOR (`UserIdentity`, `Catalog`, `Grants`), SET PASSWORD (SET_PASSWORD.md).
  * Logins are verified with mysql_native_password, so a password change is real. Any statement it does not
  * know fails with errno 1064, so a provider sending something undocumented fails its test.
@@ -77,7 +93,7 @@ export interface FakeFeOptions {
   aliveDelayMs?: number;
   /** Per node ("host:port") behaviour. */
   nodes?: Record<string, FakeNodeBehaviour>;
-  /** Delay before an ALTER TABLE ADD/DROP COLUMN shows in SHOW CREATE TABLE. Default 200 ms. */
+  /** Delay before an ALTER TABLE ADD/DROP/MODIFY COLUMN shows in SHOW CREATE TABLE. Default 200 ms. */
   schemaChangeDelayMs?: number;
   /** Extension point for servers built on this fake (e.g. the StarRocks stand-in). */
   hooks?: FakeFeHooks;
@@ -85,6 +101,8 @@ export interface FakeFeOptions {
   capabilityFlags?: number;
   /** Server version announced in the greeting. */
   serverVersion?: string;
+  /** Delay after ADD COMPUTE NODE before the FE's first heartbeat marks a node alive. Default 150 ms. */
+  firstHeartbeatMs?: number;
 }
 
 /** One client connection as the hooks see it. */
@@ -127,6 +145,22 @@ export interface FakeFeHooks {
   afterDdl?(event: FakeDdlEvent): void | Promise<void>;
 }
 
+/** A load transaction COMMITTED in a table but not yet VISIBLE (see commitTransaction). */
+export interface FakeTransaction {
+  id: number;
+  db: string;
+  table: string;
+}
+
+/** A dropped database or table kept by the recycle bin; it still references its storage volume. */
+interface RecycledObject {
+  kind: "db" | "table";
+  id: number;
+  db: string;
+  table?: string;
+  volume: string;
+}
+
 interface FakeUser {
   /** sha1(sha1(password)); undefined for an empty password. */
   doubleSha?: Buffer;
@@ -156,9 +190,15 @@ export interface FakeColumn {
   /** Upper-case render form, e.g. VARCHAR(80). */
   type: string;
   nullable: boolean;
+  /** DEFAULT value, unquoted; undefined = none. */
+  default?: string;
 }
 
 export interface FakeTable {
+  /** Table id (SHOW in "referenced by" errors). */
+  id?: number;
+  /** Storage volume the table is bound to (its database's). */
+  volume?: string;
   columns: FakeColumn[];
   keys: string[];
   distribution: string[];
@@ -170,10 +210,12 @@ export interface LoggedStatement {
   sql: string;
 }
 
+/** ComputeNodeProcDir.TITLE_NAMES_SHARED_DATA (StarRocks 3.5). */
 const CN_COLUMNS = [
   "ComputeNodeId", "IP", "HeartbeatPort", "BePort", "HttpPort", "BrpcPort", "LastStartTime", "LastHeartbeat", "Alive",
-  "SystemDecommissioned", "ClusterDecommissioned", "ErrMsg", "Version", "CpuCores", "NumRunningQueries", "MemUsedPct",
-  "CpuUsedPct", "HasStoragePath", "StarletPort", "WorkerId", "WarehouseName", "TabletNum",
+  "SystemDecommissioned", "ClusterDecommissioned", "ErrMsg", "Version", "CpuCores", "MemLimit", "NumRunningQueries",
+  "MemUsedPct", "CpuUsedPct", "DataCacheMetrics", "HasStoragePath", "StatusCode", "StarletPort", "WorkerId", "WarehouseName",
+  "TabletNum",
 ];
 
 export class SqlError extends Error {
@@ -206,6 +248,21 @@ function parseProps(text: string): Record<string, string> {
   return out;
 }
 
+function fakeColumn(c: { name: string; type: string; nullable: boolean; default?: string }): FakeColumn {
+  return { name: c.name, type: c.type, nullable: c.nullable, ...(c.default !== undefined ? { default: c.default } : {}) };
+}
+
+/** Column.checkSchemaChangeAllowed, for the changes the fake models (see the header). */
+function checkModify(old: FakeColumn, col: FakeColumn): void {
+  const len = (t: string) => Number(/^VARCHAR\((\d+)\)$/.exec(t)?.[1]);
+  if (old.type !== col.type) {
+    if (!(len(old.type) && len(col.type))) throw new SqlError(`fake FE: MODIFY COLUMN ${old.type} -> ${col.type} is not modelled`);
+    if (len(col.type) < len(old.type)) throw new SqlError("Cannot shorten string length");
+  }
+  if (old.nullable && !col.nullable) throw new SqlError("Can not change from nullable to non-nullable");
+  if (old.default !== col.default) throw new SqlError("Can not change default value");
+}
+
 function displayType(t: string): string {
   if (t === "BIGINT") return "bigint(20)";
   if (t === "INT") return "int(11)";
@@ -224,8 +281,15 @@ export class StarRocksFeFake {
   readonly volumes = new Map<string, FakeVolume>();
   defaultVolume?: string;
   readonly databases = new Map<string, Map<string, FakeTable>>();
+  /** Storage volume and id of each database. */
+  readonly databaseInfo = new Map<string, { id: number; volume: string }>();
+  /** Loads COMMITTED but not yet VISIBLE. */
+  readonly transactions: FakeTransaction[] = [];
+  private readonly recycleBin: RecycledObject[] = [];
   private server: any;
   private nextNodeId = 10001;
+  private nextObjectId = 20001;
+  private nextTxnId = 1;
   private connId = 1;
   private timers: NodeJS.Timeout[] = [];
 
@@ -314,6 +378,48 @@ export class StarRocksFeFake {
 
   unsetDefaultVolume(): void {
     this.defaultVolume = undefined;
+  }
+
+  /**
+   * A load COMMITTED in db.table that turns VISIBLE (and stops blocking DROP without FORCE) after
+   * visibleAfterMs, or only on publishTransactions() when omitted.
+   */
+  commitTransaction(db: string, table: string, visibleAfterMs?: number): FakeTransaction {
+    const txn = { id: this.nextTxnId++, db, table };
+    this.transactions.push(txn);
+    if (visibleAfterMs !== undefined) this.later(visibleAfterMs, () => this.publish(txn));
+    return txn;
+  }
+
+  /** Every COMMITTED load becomes VISIBLE. */
+  publishTransactions(): void {
+    this.transactions.splice(0);
+  }
+
+  /** catalog_trash_expire_second elapsed: the recycle bin is erased (and releases its storage volumes). */
+  expireRecycleBin(): void {
+    this.recycleBin.splice(0);
+  }
+
+  /** Names of what the recycle bin holds, e.g. "shop" or "shop.orders". */
+  recycled(): string[] {
+    return this.recycleBin.map((r) => (r.kind === "db" ? r.db : `${r.db}.${r.table}`));
+  }
+
+  /** Creates a database bound to the default volume, as CREATE DATABASE does (test setup). */
+  addDatabase(db: string): void {
+    if (!this.defaultVolume) throw new Error("fake: set a default storage volume first");
+    this.databases.set(db, new Map());
+    this.databaseInfo.set(db, { id: this.nextObjectId++, volume: this.defaultVolume });
+  }
+
+  private publish(txn: FakeTransaction): void {
+    const i = this.transactions.indexOf(txn);
+    if (i >= 0) this.transactions.splice(i, 1);
+  }
+
+  private committed(db: string, table?: string): boolean {
+    return this.transactions.some((t) => t.db === db && (table === undefined || t.table === table));
   }
 
   table(db: string, table: string): FakeTable {
@@ -467,11 +573,14 @@ export class StarRocksFeFake {
     if (/^SHOW\s+COMPUTE\s+NODES$/i.test(sql)) {
       return rows(CN_COLUMNS, this.nodes.map((n) => {
         const alive = this.alive(n);
+        const beaten = n.deadErrMsg !== undefined || this.heartbeaten(n);
         const values: Record<string, string> = {
           ComputeNodeId: String(n.id), IP: n.host, HeartbeatPort: String(n.port), BePort: "9060", HttpPort: "8040", BrpcPort: "8060",
-          LastStartTime: alive ? "2026-01-01 00:00:00" : "NULL", LastHeartbeat: alive ? "2026-01-01 00:00:05" : "NULL", Alive: String(alive),
+          LastStartTime: beaten ? "2026-01-01 00:00:00" : "NULL", LastHeartbeat: beaten ? "2026-01-01 00:00:05" : "NULL", Alive: String(alive),
           SystemDecommissioned: "false", ClusterDecommissioned: "false", ErrMsg: alive ? "" : (n.deadErrMsg ?? n.behaviour.errMsg ?? ""),
-          Version: "3.5.12", CpuCores: "4", NumRunningQueries: "0", MemUsedPct: "1.00 %", CpuUsedPct: "0.0 %", HasStoragePath: "true",
+          Version: "3.5.12", CpuCores: "4", MemLimit: "3.200GB", NumRunningQueries: "0", MemUsedPct: "1.00 %", CpuUsedPct: "0.0 %",
+          DataCacheMetrics: beaten ? "Status: Normal, DiskUsage: 0B/0B, MemUsage: 0B/0B" : "N/A", HasStoragePath: "true",
+          StatusCode: alive ? "OK" : beaten ? "DISCONNECTED" : "CONNECTING",
           StarletPort: "9070", WorkerId: String(n.id - 10000), WarehouseName: "default_warehouse", TabletNum: "0",
         };
         return CN_COLUMNS.map((c) => values[c]);
@@ -537,6 +646,13 @@ export class StarRocksFeFake {
         throw new SqlError(`Storage volume '${name}' does not exist`);
       }
       if (this.defaultVolume === name) throw new SqlError("default storage volume can not be removed");
+      const dbs = [...this.databaseInfo.values()].filter((d) => d.volume === name).map((d) => d.id)
+        .concat(this.recycleBin.filter((r) => r.kind === "db" && r.volume === name).map((r) => r.id));
+      const tables = [...this.databases.values()].flatMap((ts) => [...ts.values()]).filter((t) => t.volume === name).map((t) => t.id!)
+        .concat(this.recycleBin.filter((r) => r.kind === "table" && r.volume === name).map((r) => r.id));
+      if (dbs.length || tables.length) {
+        throw new SqlError(`Storage volume '${name}' is referenced by dbs or tables, dbs: [${dbs.join(", ")}], tables: [${tables.join(", ")}]`);
+      }
       this.volumes.delete(name);
       return { ok: true };
     }
@@ -549,14 +665,36 @@ export class StarRocksFeFake {
         if (m[1]) return { ok: true };
         throw new SqlError(`Can't create database '${db}'; database exists`, 1007);
       }
+      // Shared-data: the database is bound to the default storage volume.
+      const volume = this.defaultVolume && this.volumes.get(this.defaultVolume);
+      if (!volume) throw new SqlError("Default storage volume not exists, it should be created first");
+      if (!volume.enabled) throw new SqlError(`Storage volume ${this.defaultVolume} is disabled`);
       this.databases.set(db, new Map());
+      this.databaseInfo.set(db, { id: this.nextObjectId++, volume: this.defaultVolume! });
       this.ddlEvent({ kind: "databaseCreated", db });
       return { ok: true };
     }
     if ((m = new RegExp(`^DROP\\s+DATABASE\\s+(IF\\s+EXISTS\\s+)?${IDENT}(\\s+FORCE)?$`, "i").exec(sql))) {
       const db = ident(m, 2);
-      if (!this.databases.has(db) && !m[1]) throw new SqlError(`Can't drop database '${db}'; database doesn't exist`, 1008);
-      if (this.databases.delete(db)) this.ddlEvent({ kind: "databaseDropped", db });
+      const force = Boolean(m[4]);
+      if (!this.databases.has(db)) {
+        if (m[1]) return { ok: true };
+        throw new SqlError(`Can't drop database '${db}'; database doesn't exist`, 1008);
+      }
+      if (!force && this.committed(db)) {
+        throw new SqlError(
+          `There are still some transactions in the COMMITTED state waiting to be completed. The database [${db}] cannot be dropped. ` +
+            `If you want to forcibly drop(cannot be recovered), please use "DROP DATABASE <database> FORCE".`,
+        );
+      }
+      const info = this.databaseInfo.get(db);
+      if (!force && info) {
+        this.recycleBin.push({ kind: "db", id: info.id, db, volume: info.volume });
+        for (const [name, t] of this.databases.get(db)!) this.recycleBin.push({ kind: "table", id: t.id!, db, table: name, volume: t.volume! });
+      }
+      this.databases.delete(db);
+      this.databaseInfo.delete(db);
+      this.ddlEvent({ kind: "databaseDropped", db });
       return { ok: true };
     }
     if ((m = new RegExp(`^SHOW\\s+TABLES\\s+FROM\\s+${IDENT}$`, "i").exec(sql))) {
@@ -574,11 +712,15 @@ export class StarRocksFeFake {
         if (m[1]) return { ok: true };
         throw new SqlError(`Table '${name}' already exists`, 1050);
       }
-      if (!this.defaultVolume) throw new SqlError("fake FE: no default storage volume is set (shared-data needs one before CREATE TABLE)");
       const parsed = parseCreateTable(`CREATE TABLE t ${m[6]}`);
       if (!/PRIMARY\s+KEY/i.test(m[6]) || parsed.keys.length === 0) throw new SqlError("fake FE: only Primary Key tables are supported");
+      // Tablets are created on compute nodes; without an alive one the statement fails.
+      if (!this.nodes.some((n) => this.alive(n))) throw new SqlError("No alive backend or compute node in warehouse default_warehouse.", 10005);
       const propsText = /PROPERTIES\s*\(([\s\S]*)\)\s*$/i.exec(m[6]);
-      const def: FakeTable = { columns: parsed.columns, keys: parsed.keys, distribution: parsed.distribution, properties: propsText ? parseProps(propsText[1]) : {} };
+      const def: FakeTable = {
+        id: this.nextObjectId++, volume: this.databaseInfo.get(db)?.volume,
+        columns: parsed.columns.map(fakeColumn), keys: parsed.keys, distribution: parsed.distribution, properties: propsText ? parseProps(propsText[1]) : {},
+      };
       tables.set(name, def);
       this.ddlEvent({ kind: "tableCreated", db, table: name, def });
       return { ok: true };
@@ -590,7 +732,7 @@ export class StarRocksFeFake {
       if (!t) throw new SqlError(`Unknown table '${db}.${name}'`, 1051);
       return rows(["Table", "Create Table"], [[name, this.renderCreateTable(name, t)]]);
     }
-    if ((m = new RegExp(`^ALTER\\s+TABLE\\s+${IDENT}\\.${IDENT}\\s+(ADD|DROP)\\s+COLUMN\\s+([\\s\\S]+)$`, "i").exec(sql))) {
+    if ((m = new RegExp(`^ALTER\\s+TABLE\\s+${IDENT}\\.${IDENT}\\s+(ADD|DROP|MODIFY)\\s+COLUMN\\s+([\\s\\S]+)$`, "i").exec(sql))) {
       const db = ident(m, 1);
       const name = ident(m, 3);
       const t = this.databases.get(db)?.get(name);
@@ -598,14 +740,27 @@ export class StarRocksFeFake {
       const delay = this.opts.schemaChangeDelayMs ?? 200;
       if (m[5].toUpperCase() === "ADD") {
         const am = new RegExp(`^([\\s\\S]+?)(?:\\s+AFTER\\s+${IDENT})?$`, "i").exec(m[6])!;
-        const col = parseCreateTable(`CREATE TABLE t (${am[1]})`).columns[0];
-        if (!col) throw new SqlError(`fake FE: cannot parse column definition ${am[1]}`);
+        const parsedCol = parseCreateTable(`CREATE TABLE t (${am[1]})`).columns[0];
+        if (!parsedCol) throw new SqlError(`fake FE: cannot parse column definition ${am[1]}`);
+        const col = fakeColumn(parsedCol);
+        if (!col.nullable && col.default === undefined) throw new SqlError(`Field '${col.name}' is not null but doesn't have a default value`, 1364);
         if (t.columns.some((c) => c.name === col.name)) throw new SqlError(`Can not add column which already exists in base table: ${col.name}`);
         const after = am[2] !== undefined || am[3] !== undefined ? ident(am, 2) : undefined;
         this.later(delay, () => {
           const i = after ? t.columns.findIndex((c) => c.name === after) + 1 : t.columns.length;
           t.columns.splice(i > 0 ? i : t.columns.length, 0, col);
           this.ddlEvent({ kind: "columnAdded", db, table: name, column: col, after, def: t });
+        });
+      } else if (m[5].toUpperCase() === "MODIFY") {
+        const parsedCol = parseCreateTable(`CREATE TABLE t (${m[6]})`).columns[0];
+        if (!parsedCol) throw new SqlError(`fake FE: cannot parse column definition ${m[6]}`);
+        const col = fakeColumn(parsedCol);
+        const old = t.columns.find((c) => c.name === col.name);
+        if (!old) throw new SqlError(`Column[${col.name}] does not exists`);
+        if (t.keys.includes(col.name)) throw new SqlError(`Can not modify key column: ${col.name} for primary key table`);
+        checkModify(old, col);
+        this.later(delay, () => {
+          t.columns = t.columns.map((c) => (c.name === col.name ? col : c));
         });
       } else {
         const dm = new RegExp(`^${IDENT}$`, "i").exec(m[6].trim());
@@ -627,6 +782,15 @@ export class StarRocksFeFake {
         if (m[1]) return { ok: true };
         throw new SqlError(`Unknown table '${db}.${name}'`, 1051);
       }
+      const force = Boolean(m[6]);
+      if (!force && this.committed(db, name)) {
+        throw new SqlError(
+          `There are still some transactions in the COMMITTED state waiting to be completed. The table [${name}] cannot be dropped. ` +
+            `If you want to forcibly drop(cannot be recovered), please use "DROP TABLE <table> FORCE".`,
+        );
+      }
+      const t = tables.get(name)!;
+      if (!force) this.recycleBin.push({ kind: "table", id: t.id!, db, table: name, volume: t.volume! });
       tables.delete(name);
       this.ddlEvent({ kind: "tableDropped", db, table: name });
       return { ok: true };
@@ -665,6 +829,20 @@ export class StarRocksFeFake {
       u.grants.push(`GRANT ${privs.join(", ")} ON ALL TABLES IN DATABASE ${ident(m, 2)} TO USER '${name}'@'%'`);
       return { ok: true };
     }
+    if ((m = new RegExp(`^REVOKE\\s+([A-Z ,]+?)\\s+ON\\s+ALL\\s+TABLES\\s+IN\\s+DATABASE\\s+${IDENT}\\s+FROM\\s+USER\\s+${ACCOUNT}$`, "i").exec(sql))) {
+      const name = unescapeLiteral(m[4]);
+      const u = this.users.get(name);
+      if (!u) throw new SqlError(`cannot find user '${name}'@'%'`);
+      const db = ident(m, 2);
+      const revoked = m[1].split(",").map((p) => p.trim().toUpperCase());
+      const on = ` ON ALL TABLES IN DATABASE ${db} TO `;
+      u.grants = u.grants.flatMap((g) => {
+        if (!g.includes(on)) return [g];
+        const privs = /^GRANT (.+?) ON /.exec(g)![1].split(", ").filter((p) => !revoked.includes(p));
+        return privs.length ? [`GRANT ${privs.join(", ")}${g.slice(g.indexOf(" ON "))}`] : [];
+      });
+      return { ok: true };
+    }
     if ((m = new RegExp(`^SHOW\\s+GRANTS\\s+FOR\\s+${ACCOUNT}$`, "i").exec(sql))) {
       const name = unescapeLiteral(m[1]);
       const u = this.users.get(name);
@@ -687,8 +865,13 @@ export class StarRocksFeFake {
     throw new UnknownStatement(`fake StarRocks FE does not support this statement: ${sql.slice(0, 120)}`);
   }
 
+  /** Whether the FE's first heartbeat has reached the node (it is not Alive before). */
+  private heartbeaten(n: FakeNode): boolean {
+    return Date.now() - n.addedAt >= (this.opts.firstHeartbeatMs ?? 150);
+  }
+
   private alive(n: FakeNode): boolean {
-    if (n.deadErrMsg !== undefined || n.behaviour.never) return false;
+    if (n.deadErrMsg !== undefined || n.behaviour.never || !this.heartbeaten(n)) return false;
     const after = n.behaviour.aliveAfterMs ?? this.opts.aliveDelayMs ?? 0;
     return Date.now() - n.addedAt >= after;
   }
@@ -700,7 +883,8 @@ export class StarRocksFeFake {
 
   private renderCreateTable(name: string, t: FakeTable): string {
     const q = (s: string) => "`" + s + "`";
-    const cols = t.columns.map((c) => `  ${q(c.name)} ${displayType(c.type)} ${c.nullable ? "NULL" : "NOT NULL"} COMMENT ""`);
+    const dflt = (c: FakeColumn) => (c.default === undefined ? "" : ` DEFAULT ${JSON.stringify(c.default)}`);
+    const cols = t.columns.map((c) => `  ${q(c.name)} ${displayType(c.type)} ${c.nullable ? "NULL" : "NOT NULL"}${dflt(c)} COMMENT ""`);
     const props = { compression: "LZ4", ...t.properties, replication_num: "1" };
     return [
       `CREATE TABLE ${q(name)} (`,

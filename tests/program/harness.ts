@@ -16,6 +16,9 @@ export interface ResourceOptionsSeen {
   /** URNs this resource depends on. */
   dependsOn: string[];
   additionalSecretOutputs: string[];
+  replaceOnChanges: string[];
+  /** For each input, the URNs of the resources its value came from. */
+  propertyDependencies: Record<string, string[]>;
 }
 
 export interface ProgramRun {
@@ -70,6 +73,10 @@ export async function runProgram(config: Record<string, unknown>, stack = "dev",
         deleteBeforeReplace: req.getDeletebeforereplace(),
         dependsOn: req.getDependenciesList(),
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        replaceOnChanges: req.getReplaceonchangesList?.() ?? [],
+        propertyDependencies: Object.fromEntries(
+          (req.getPropertydependenciesMap?.()?.toArray?.() ?? []).map(([k, v]: [string, any]) => [k, Array.isArray(v) ? v[0] ?? [] : v.getUrnsList()]),
+        ),
       });
       return register(req, callback);
     };

@@ -187,3 +187,18 @@ describe("evaluatePreflight (pure)", () => {
     expect(failed).toEqual({ binlog_row_value_options: "PARTIAL_JSON", server_id: "0", "binlog retention": "43200 s (expire_logs_days = 0.5)" });
   });
 });
+
+describe("connection errors on MariaDB", () => {
+  test("a user without privileges on the database it connects to gets a privilege error (errno 1044), not a password hint", async () => {
+    await sql("CREATE DATABASE IF NOT EXISTS guarded");
+    await sql("CREATE USER IF NOT EXISTS 'outsider'@'%' IDENTIFIED BY 'outsider-pw'");
+    const err = await rejection(withMysql({ host: db.host, port: db.port, user: "outsider", password: "outsider-pw", database: "guarded" }, { timeoutMs: 5000, service: "MySQL source" }, (c) => query(c, "SELECT 1")));
+    expect(err.name).toBe("DatabaseAccessDeniedError");
+    expect(err.message).toMatch(/accepted the login of user 'outsider' but refused database 'guarded'.*lacks privileges on that database \(errno 1044\), the password is fine/);
+    expect(err.message).not.toMatch(/Check the user and password/);
+    expect(err.message).not.toContain("outsider-pw");
+    // A wrong password is still reported as one.
+    const wrong = await rejection(withMysql({ host: db.host, port: db.port, user: "outsider", password: "nope" }, { timeoutMs: 5000 }, (c) => query(c, "SELECT 1")));
+    expect(wrong.message).toMatch(/refused the login for user 'outsider'.*Check the user and password/);
+  });
+});

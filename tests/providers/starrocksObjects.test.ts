@@ -1,4 +1,5 @@
-import { findTable } from "../../catalog/tables";
+import { Column, TableDef, findTable } from "../../catalog/tables";
+import { query, withMysql } from "../../clients/mysql";
 import { databaseProvider } from "../../providers/database";
 import { loaderUserProvider } from "../../providers/loaderUser";
 import { rootPasswordProvider } from "../../providers/rootPassword";
@@ -23,7 +24,7 @@ describe("StorageVolume", () => {
     accessKey: "AK-one", secretKey: "SK-one-secret", allowDestructiveChanges: false, ...extra,
   });
 
-  test("create, no-op, credential rotation in place, drift, gone, refused and allowed location change, delete", async () => {
+  test("create, no-op, credential rotation in place, drift, gone, refused location change, delete", async () => {
     const { id, outs } = await create(p, inputs());
     expect(id).toBe("cdc_volume");
     expect(outs).toMatchObject({ isDefault: true, enabled: true });
@@ -41,11 +42,17 @@ describe("StorageVolume", () => {
     expect(v.params["aws.s3.secret_key"]).toBe("SK-two-secret");
     expect(fe.statements(/^ALTER STORAGE VOLUME/).length).toBe(1);
 
-    // Location change: refused with a clear message, or a replacement when allowed.
-    const refused = await rejection(diff(p, id, outs2, inputs({ secretKey: "SK-two-secret", location: "s3://other/starrocks" })));
-    expect(refused.message).toMatch(/storage volume "cdc_volume": changing location \(s3:\/\/starrocks-cdc\/starrocks -> s3:\/\/other\/starrocks\).*allowDestructiveChanges/);
-    const allowed = await diff(p, id, outs2, inputs({ secretKey: "SK-two-secret", location: "s3://other/starrocks", allowDestructiveChanges: true }));
-    expect(allowed).toMatchObject({ changes: true, replaces: ["location"], deleteBeforeReplace: true });
+    // Location change: refused in check (preview shows it) and in diff, with the way out; never a
+    // replacement (StarRocks would neither drop the default volume nor create a second one of that name).
+    for (const allowDestructiveChanges of [false, true]) {
+      const news = inputs({ secretKey: "SK-two-secret", location: "s3://other/starrocks", allowDestructiveChanges });
+      const checked = await p.check!(outs2, news);
+      expect(checked.failures?.[0]?.property).toBe("location");
+      const refused = await rejection(p.diff!(id, outs2, { ...news, user: "root" }));
+      expect(refused.message).toMatch(/storage volume "cdc_volume": location s3:\/\/starrocks-cdc\/starrocks -> s3:\/\/other\/starrocks \(config bucket\) cannot be applied/);
+      expect(refused.message).toMatch(/set the old value back, or start the sink over: `npm run destroy` without retainData/);
+    }
+    expect((await p.check!(outs2, inputs({ secretKey: "SK-two-secret", region: "eu-west-1" }))).failures?.[0]?.reason).toMatch(/region us-east-1 -> eu-west-1 \(config s3Region\)/);
 
     // Drift: someone made another volume the default; refresh shows it and the next up fixes it.
     fe.unsetDefaultVolume();
@@ -58,8 +65,14 @@ describe("StorageVolume", () => {
     // DESC masks the keys; nothing secret comes back from read.
     expect(JSON.stringify((await read(p, id, outs2)).props)).not.toContain("SK-one");
 
-    // Default volume: StarRocks refuses to drop it, so delete leaves it (it lives in FE metadata only).
-    await del(p, id, outs2);
+    // Default volume: StarRocks refuses to drop it, so delete leaves it (it lives in FE metadata only) and says so.
+    const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      await del(p, id, outs2);
+      expect(stderr.mock.calls.map((c) => String(c[0])).join("")).toMatch(/storage volume "cdc_volume" is the default volume, which StarRocks never drops/);
+    } finally {
+      stderr.mockRestore();
+    }
     expect(fe.volumes.has("cdc_volume")).toBe(true);
     // A non-default volume is dropped, and read then reports it gone; the next create restores it.
     fe.unsetDefaultVolume();
@@ -79,7 +92,51 @@ describe("StorageVolume", () => {
     expect(fe.volumes.get("cdc_volume")!.params["aws.s3.access_key"]).toBe("AK-one");
 
     const err = await rejection(create(p, inputs({ location: "s3://elsewhere/x" })));
-    expect(err.message).toMatch(/already exists at s3:\/\/starrocks-cdc\/starrocks\/, but the stack wants s3:\/\/elsewhere\/x/);
+    expect(err.message).toMatch(/already exists with other settings.*location s3:\/\/starrocks-cdc\/starrocks\/ -> s3:\/\/elsewhere\/x/);
+  });
+
+  test("read reports the volume as StarRocks holds it, and a fixed property that differs is refused, not replaced", async () => {
+    const { id, outs } = await create(p, inputs());
+    // The volume holds another region than the stack says (e.g. set up by hand before adoption).
+    fe.volumes.get("cdc_volume")!.params["aws.s3.region"] = "eu-west-1";
+    const r = await read(p, id, outs);
+    expect(r.props).toMatchObject({ region: "eu-west-1", endpoint: "http://minio:9000", location: "s3://starrocks-cdc/starrocks", isDefault: true, enabled: true });
+    for (const allowDestructiveChanges of [false, true]) {
+      const err = await rejection(diff(p, id, r.props, inputs({ allowDestructiveChanges })));
+      expect(err.message).toMatch(/region eu-west-1 -> us-east-1 \(config s3Region\) cannot be applied/);
+    }
+    // Only credentials, enabled and the default flag are ever changed: nothing but those ALTERs was sent.
+    expect(fe.statements(/^ALTER STORAGE VOLUME/).every((sql) => /access_key|secret_key|enabled/.test(sql))).toBe(true);
+  });
+
+  test("a non-default volume is dropped once the stack's databases went with FORCE; a refusal on delete is reported, not fatal", async () => {
+    const { id, outs } = await create(p, inputs());
+    fe.addNodeOutOfBand("starrocks-cn-0", 9050);
+    const db = await create(databaseProvider, { ...conn(), database: "shop" });
+    await create(databaseProvider, { ...conn(), database: "kept", forceDrop: false });
+    // Another volume became the default, so StarRocks would drop this one if nothing referenced it.
+    fe.volumes.set("other", { type: "S3", location: "s3://other/x", params: {}, enabled: true, comment: "" });
+    fe.defaultVolume = "other";
+
+    // "kept" was dropped without FORCE: the recycle bin keeps the volume referenced. Delete reports it and succeeds.
+    await del(databaseProvider, "kept", { ...conn(), database: "kept", forceDrop: false });
+    expect(fe.recycled()).toEqual(["kept"]);
+    const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      await del(p, id, outs);
+      expect(fe.volumes.has("cdc_volume")).toBe(true);
+      expect(String(stderr.mock.calls.map((c) => c[0]).join(""))).toMatch(/refused to drop storage volume "cdc_volume": Storage volume 'cdc_volume' is referenced by dbs or tables.*catalog_trash_expire_second/);
+    } finally {
+      stderr.mockRestore();
+    }
+
+    // The stack's own database goes with FORCE (the default): nothing stays in the recycle bin for it.
+    fe.expireRecycleBin();
+    await del(databaseProvider, db.id, db.outs);
+    expect(fe.statements(/^DROP DATABASE/).pop()).toBe("DROP DATABASE IF EXISTS `shop` FORCE");
+    expect(fe.recycled()).toEqual([]);
+    await del(p, id, outs);
+    expect(fe.volumes.has("cdc_volume")).toBe(false);
   });
 
   test("secrets never reach error messages", async () => {
@@ -136,12 +193,17 @@ describe("RootPassword", () => {
 
 describe("Database and Table", () => {
   const orders = findTable("orders");
+  /** A shared-data cluster ready for DDL: a default volume and one alive compute node. */
   const withVolume = () => {
     fe.volumes.set("cdc_volume", { type: "S3", location: "s3://b/starrocks", params: {}, enabled: true, comment: "" });
     fe.defaultVolume = "cdc_volume";
+    fe.addNodeOutOfBand("starrocks-cn-0", 9050);
   };
+  const withColumns = (def: TableDef, fn: (cols: Column[]) => Column[]): TableDef => ({ ...def, columns: fn(def.columns) });
+  const tableInputs = (def: TableDef = orders, extra: Record<string, unknown> = {}) => ({ ...conn(), database: "shop", definition: def, allowDestructiveChanges: false, ...extra });
 
   test("database: create, no-op, replace on rename, gone, adopt, delete", async () => {
+    withVolume();
     const p = databaseProvider;
     const { id, outs } = await create(p, { ...conn(), database: "shop" });
     expect(fe.databases.has("shop")).toBe(true);
@@ -159,11 +221,16 @@ describe("Database and Table", () => {
     await del(p, id, outs);
   });
 
+  test("database: shared-data needs a default storage volume first", async () => {
+    const err = await rejection(create(databaseProvider, { ...conn(), database: "shop" }));
+    expect(err.message).toMatch(/Default storage volume not exists/);
+  });
+
   test("table: create, no-op, add/drop column in place, refused type change, drift, gone, delete", async () => {
     withVolume();
-    fe.databases.set("shop", new Map());
+    fe.addDatabase("shop");
     const p = tableProvider;
-    const inputs = (def = orders, extra: Record<string, unknown> = {}) => ({ ...conn(), database: "shop", definition: def, allowDestructiveChanges: false, ...extra });
+    const inputs = tableInputs;
     const { id, outs } = await create(p, inputs());
     expect(id).toBe("shop.orders");
     expect(fe.table("shop", "orders")).toMatchObject({ keys: ["order_id"], distribution: ["order_id"] });
@@ -181,10 +248,11 @@ describe("Database and Table", () => {
     ]);
     expect((await diff(p, id, outs2, inputs(wider))).changes).toBe(false);
 
-    // A type change StarRocks cannot ALTER here: refused, naming table and column; replacement when allowed.
-    const retyped = { ...wider, columns: wider.columns.map((c) => (c.name === "status" ? { ...c, type: { kind: "varchar" as const, length: 40 } } : c)) };
+    // A type change StarRocks cannot ALTER here (a shorter VARCHAR): refused, naming table and column;
+    // replacement when allowed.
+    const retyped = { ...wider, columns: wider.columns.map((c) => (c.name === "status" ? { ...c, type: { kind: "varchar" as const, length: 10 } } : c)) };
     const err = await rejection(diff(p, id, outs2, inputs(retyped)));
-    expect(err.message).toMatch(/table shop\.orders: column status: type VARCHAR\(80\) -> VARCHAR\(160\).*allowDestructiveChanges/);
+    expect(err.message).toMatch(/table shop\.orders: column status: type VARCHAR\(80\) -> VARCHAR\(40\).*allowDestructiveChanges/);
     expect(await diff(p, id, outs2, inputs(retyped, { allowDestructiveChanges: true }))).toMatchObject({ replaces: ["columns"], deleteBeforeReplace: true });
     const keyChange = { ...wider, key: ["order_id", "customer_id"] };
     expect((await rejection(diff(p, id, outs2, inputs(keyChange)))).message).toMatch(/shop\.orders.*primary key/);
@@ -194,9 +262,17 @@ describe("Database and Table", () => {
     const r = await read(p, id, outs2);
     expect(r.props.columns.find((c: { name: string }) => c.name === "customer_id").type).toBe("INT");
     expect((await rejection(diff(p, id, r.props, inputs(wider)))).message).toMatch(/column customer_id: type INT -> BIGINT/);
-    // ... and update refuses too (it re-observes), unless allowed: then the table is re-created.
+    // ... and update refuses too (it re-observes). Even when allowed, update does not drop the table under
+    // its running CDC job: it asks for the refresh that plans a replacement (which stops the job first).
     expect((await rejection(update(p, id, r.props, inputs(wider)))).message).toMatch(/customer_id/);
-    await update(p, id, r.props, inputs(wider, { allowDestructiveChanges: true }));
+    const viaRefresh = await rejection(update(p, id, outs2, inputs(wider, { allowDestructiveChanges: true })));
+    expect(viaRefresh.message).toMatch(/changed outside Pulumi .*pulumi up --refresh/);
+    expect(fe.table("shop", "orders").columns.find((c) => c.name === "customer_id")!.type).toBe("INT");
+    // The refreshed state plans the replacement: delete (FORCE), then create.
+    expect(await diff(p, id, r.props, inputs(wider, { allowDestructiveChanges: true }))).toMatchObject({ replaces: ["columns"], deleteBeforeReplace: true });
+    await del(p, id, r.props);
+    expect(fe.statements(/^DROP TABLE/).pop()).toBe("DROP TABLE IF EXISTS `shop`.`orders` FORCE");
+    await create(p, inputs(wider, { allowDestructiveChanges: true }));
     expect(fe.table("shop", "orders").columns.find((c) => c.name === "customer_id")!.type).toBe("BIGINT");
 
     // A dropped column out of band comes back with ADD COLUMN.
@@ -218,6 +294,149 @@ describe("Database and Table", () => {
     await del(p, id, outs2);
     expect(fe.databases.get("shop")!.size).toBe(0);
     await del(p, id, outs2);
+  });
+
+  test("table: a NOT NULL column is added with the value MySQL gives old rows; a NOT NULL DATETIME is refused", async () => {
+    withVolume();
+    fe.addDatabase("shop");
+    const p = tableProvider;
+    const { id, outs } = await create(p, tableInputs());
+    const added = withColumns(orders, (cols) => [
+      ...cols,
+      { name: "channel", type: { kind: "varchar", length: 16 }, nullable: false },
+      { name: "quantity", type: { kind: "int" }, nullable: false },
+    ]);
+    expect(await diff(p, id, outs, tableInputs(added))).toMatchObject({ changes: true, replaces: [] });
+    const outs2 = await update(p, id, outs, tableInputs(added));
+    expect(fe.statements(/ADD COLUMN/)).toEqual([
+      "ALTER TABLE `shop`.`orders` ADD COLUMN `channel` VARCHAR(64) NOT NULL DEFAULT '' AFTER `updated_at`",
+      "ALTER TABLE `shop`.`orders` ADD COLUMN `quantity` INT NOT NULL DEFAULT '0' AFTER `channel`",
+    ]);
+    expect(fe.table("shop", "orders").columns.slice(-2)).toEqual([
+      { name: "channel", type: "VARCHAR(64)", nullable: false, default: "" },
+      { name: "quantity", type: "INT", nullable: false, default: "0" },
+    ]);
+    // The recorded columns match the catalog: no perpetual diff from the DEFAULT.
+    expect((await diff(p, id, outs2, tableInputs(added))).changes).toBe(false);
+    expect((await diff(p, id, (await read(p, id, outs2)).props, tableInputs(added))).changes).toBe(false);
+
+    const stamped = withColumns(added, (cols) => [...cols, { name: "shipped_at", type: { kind: "datetime" }, nullable: false }]);
+    const err = await rejection(diff(p, id, outs2, tableInputs(stamped)));
+    expect(err.message).toMatch(/column shipped_at: a NOT NULL DATETIME column cannot be added to existing rows .*make it nullable/);
+  });
+
+  test("table: a longer VARCHAR and NOT NULL -> NULL on value columns are applied in place with MODIFY COLUMN", async () => {
+    withVolume();
+    fe.addDatabase("shop");
+    const p = tableProvider;
+    const withQty = withColumns(orders, (cols) => [...cols, { name: "quantity", type: { kind: "int" }, nullable: false }]);
+    const { id, outs } = await create(p, tableInputs());
+    const outs2 = await update(p, id, outs, tableInputs(withQty));
+    const relaxed = withColumns(withQty, (cols) =>
+      cols.map((c) => (c.name === "status" ? { ...c, type: { kind: "varchar" as const, length: 40 } } : c.name === "customer_id" || c.name === "quantity" ? { ...c, nullable: true } : c)),
+    );
+    expect(await diff(p, id, outs2, tableInputs(relaxed))).toMatchObject({ changes: true, replaces: [] });
+    const outs3 = await update(p, id, outs2, tableInputs(relaxed));
+    expect(fe.statements(/MODIFY COLUMN/)).toEqual([
+      "ALTER TABLE `shop`.`orders` MODIFY COLUMN `customer_id` BIGINT NULL",
+      "ALTER TABLE `shop`.`orders` MODIFY COLUMN `status` VARCHAR(160) NOT NULL",
+      // The DEFAULT it was added with is restated unchanged, as StarRocks requires.
+      "ALTER TABLE `shop`.`orders` MODIFY COLUMN `quantity` INT NULL DEFAULT '0'",
+    ]);
+    expect(fe.table("shop", "orders").columns.find((c) => c.name === "status")).toMatchObject({ type: "VARCHAR(160)", nullable: false });
+    expect(fe.table("shop", "orders").columns.map((c) => c.name)).toEqual(withQty.columns.map((c) => c.name));
+    expect((await diff(p, id, outs3, tableInputs(relaxed))).changes).toBe(false);
+
+    // Back to NOT NULL, or a key column's type: not in place.
+    expect((await rejection(diff(p, id, outs3, tableInputs(withQty)))).message).toMatch(/column customer_id: NULL -> NOT NULL/);
+    const rekeyed = withColumns(relaxed, (cols) => cols.map((c) => (c.name === "order_id" ? { ...c, type: { kind: "int" as const } } : c)));
+    expect((await rejection(diff(p, id, outs3, tableInputs(rekeyed)))).message).toMatch(/column order_id: type BIGINT -> INT/);
+  });
+
+  test("table: delete drops with FORCE, not blocked by loads COMMITTED but not yet VISIBLE", async () => {
+    withVolume();
+    fe.addDatabase("shop");
+    const p = tableProvider;
+    const { id, outs } = await create(p, tableInputs());
+    fe.commitTransaction("shop", "orders");
+    await del(p, id, outs);
+    expect(fe.databases.get("shop")!.has("orders")).toBe(false);
+    expect(fe.statements(/^DROP TABLE/)).toEqual(["DROP TABLE IF EXISTS `shop`.`orders` FORCE"]);
+    expect(fe.recycled()).toEqual([]);
+  });
+
+  test("table and database: a plain DROP (forceDrop false) is retried until COMMITTED loads turn VISIBLE", async () => {
+    withVolume();
+    fe.addDatabase("shop");
+    const p = tableProvider;
+    const { id, outs } = await create(p, tableInputs(orders, { forceDrop: false }));
+    fe.commitTransaction("shop", "orders", 1200);
+    const started = Date.now();
+    await del(p, id, outs);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(fe.statements(/^DROP TABLE/).length).toBeGreaterThan(1);
+    expect(new Set(fe.statements(/^DROP TABLE/))).toEqual(new Set(["DROP TABLE IF EXISTS `shop`.`orders`"]));
+    expect(fe.recycled()).toEqual(["shop.orders"]);
+
+    // A load that never turns VISIBLE: the drop gives up after timeoutMs, saying what blocks it and what to do.
+    fe.commitTransaction("shop", "customers");
+    const db = { ...conn(), database: "shop", forceDrop: false, timeoutMs: 1500 };
+    const err = await rejection(del(databaseProvider, "shop", db));
+    expect(err.message).toMatch(/timed out after \d+s waiting for StarRocks to accept DROP DATABASE shop.*COMMITTED state.*stop what writes to it \(its CDC job\), or drop it with FORCE/);
+    fe.publishTransactions();
+    await del(databaseProvider, "shop", db);
+    expect(fe.databases.has("shop")).toBe(false);
+  });
+});
+
+describe("the FE fake behaves like StarRocks 3.5", () => {
+  const sql = (s: string) => withMysql({ host: fe.host, port: fe.port, user: "root", password: "" }, { timeoutMs: 5000 }, (c) => query(c, s));
+
+  test("SHOW COMPUTE NODES has 3.5's shared-data columns; a node is not Alive before the first heartbeat", async () => {
+    await sql(`ALTER SYSTEM ADD COMPUTE NODE "starrocks-cn-0:9050"`);
+    const [before] = await sql("SHOW COMPUTE NODES");
+    expect(Object.keys(before)).toEqual([
+      "ComputeNodeId", "IP", "HeartbeatPort", "BePort", "HttpPort", "BrpcPort", "LastStartTime", "LastHeartbeat", "Alive",
+      "SystemDecommissioned", "ClusterDecommissioned", "ErrMsg", "Version", "CpuCores", "MemLimit", "NumRunningQueries",
+      "MemUsedPct", "CpuUsedPct", "DataCacheMetrics", "HasStoragePath", "StatusCode", "StarletPort", "WorkerId", "WarehouseName",
+      "TabletNum",
+    ]);
+    expect(before).toMatchObject({ Alive: "false", LastHeartbeat: "NULL" });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await sql("SHOW COMPUTE NODES"))[0]).toMatchObject({ Alive: "true", WarehouseName: "default_warehouse" });
+  });
+
+  test("DDL preconditions: a default volume for CREATE DATABASE, an alive node for CREATE TABLE, a DEFAULT for NOT NULL columns", async () => {
+    await expect(sql("CREATE DATABASE d")).rejects.toThrow(/Default storage volume not exists, it should be created first/);
+    fe.volumes.set("v", { type: "S3", location: "s3://b/x", params: {}, enabled: true, comment: "" });
+    fe.defaultVolume = "v";
+    await sql("CREATE DATABASE d");
+    const ddl = "CREATE TABLE d.t (id BIGINT NOT NULL, v INT NULL) PRIMARY KEY (id) DISTRIBUTED BY HASH(id)";
+    await expect(sql(ddl)).rejects.toMatchObject({ errno: 10005, message: "No alive backend or compute node in warehouse default_warehouse." });
+    fe.addNodeOutOfBand("cn", 9050);
+    await sql(ddl);
+    await expect(sql("ALTER TABLE d.t ADD COLUMN n INT NOT NULL")).rejects.toMatchObject({ errno: 1364, message: "Field 'n' is not null but doesn't have a default value" });
+    await expect(sql("ALTER TABLE d.t MODIFY COLUMN v INT NOT NULL")).rejects.toThrow(/Can not change from nullable to non-nullable/);
+    await expect(sql("ALTER TABLE d.t MODIFY COLUMN id INT NOT NULL")).rejects.toThrow(/Can not modify key column: id for primary key table/);
+  });
+
+  test("DROP without FORCE waits for COMMITTED loads; dropped objects keep their volume referenced from the recycle bin", async () => {
+    fe.volumes.set("v", { type: "S3", location: "s3://b/x", params: {}, enabled: true, comment: "" });
+    fe.defaultVolume = "v";
+    fe.addNodeOutOfBand("cn", 9050);
+    await sql("CREATE DATABASE d");
+    await sql("CREATE TABLE d.t (id BIGINT NOT NULL) PRIMARY KEY (id) DISTRIBUTED BY HASH(id)");
+    fe.commitTransaction("d", "t");
+    await expect(sql("DROP TABLE d.t")).rejects.toThrow(/There are still some transactions in the COMMITTED state waiting to be completed. The table \[t\] cannot be dropped/);
+    await expect(sql("DROP DATABASE d")).rejects.toThrow(/The database \[d\] cannot be dropped/);
+    fe.publishTransactions();
+    await sql("DROP DATABASE d");
+    fe.volumes.set("w", { type: "S3", location: "s3://b/y", params: {}, enabled: true, comment: "" });
+    fe.defaultVolume = "w";
+    await expect(sql("DROP STORAGE VOLUME v")).rejects.toThrow(/Storage volume 'v' is referenced by dbs or tables, dbs: \[\d+\], tables: \[\d+\]/);
+    fe.expireRecycleBin();
+    await sql("DROP STORAGE VOLUME v");
+    await expect(sql("DROP STORAGE VOLUME w")).rejects.toThrow(/default storage volume can not be removed/);
   });
 });
 
@@ -255,6 +474,24 @@ describe("LoaderUser", () => {
     await del(p, id, outs2);
     expect(fe.users.has("flink_loader")).toBe(false);
     await del(p, id, outs2);
+  });
+
+  test("a new sink database moves the grant: the old database's privileges are revoked, in place", async () => {
+    const { id, outs } = await create(p, inputs());
+    expect(await diff(p, id, outs, inputs({ database: "shop2" }))).toMatchObject({ changes: true, replaces: [] });
+    const outs2 = await update(p, id, outs, inputs({ database: "shop2" }));
+    expect(fe.users.get("flink_loader")!.grants.filter((g) => / ON /.test(g))).toEqual(["GRANT SELECT, INSERT ON ALL TABLES IN DATABASE shop2 TO USER 'flink_loader'@'%'"]);
+    expect(fe.statements(/^REVOKE/)).toEqual(["REVOKE SELECT, INSERT ON ALL TABLES IN DATABASE `shop` FROM USER 'flink_loader'@'%'"]);
+    expect(outs2).toMatchObject({ missingPrivileges: [], staleGrants: [] });
+
+    // A loader grant on another database added by hand shows on refresh and is revoked by the next up.
+    await withMysql({ host: fe.host, port: fe.port, user: "root", password: "" }, { timeoutMs: 5000 }, (c) =>
+      query(c, "GRANT SELECT ON ALL TABLES IN DATABASE other TO USER 'flink_loader'@'%'"));
+    const r = await read(p, id, outs2);
+    expect(r.props.staleGrants).toEqual(["other"]);
+    expect((await diff(p, id, r.props, inputs({ database: "shop2" }))).changes).toBe(true);
+    await update(p, id, r.props, inputs({ database: "shop2" }));
+    expect((await read(p, id, outs2)).props.staleGrants).toEqual([]);
   });
 
   test("an existing user is adopted and gets the stack's password", async () => {
