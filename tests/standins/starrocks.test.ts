@@ -347,6 +347,11 @@ describeJava("real Java clients", () => {
   const describeConnector = mavenAvailable() || process.env.CI ? describe : describe.skip;
 
   describeConnector("flink-connector-starrocks 1.2.10", () => {
+    const runConnector = async (db: string, semantic: string, format: string, prefix: string, rows: string[]) =>
+      runJavaProgram("ConnectorProbe.java", await connectorClasspath(), [
+        `jdbc:mysql://${sr.host}:${sr.queryPort}`, `${sr.host}:${sr.httpPort}`, "root", ROOT_PW, db, "t", semantic, format, prefix, ...rows,
+      ]);
+
     test.each([
       ["at-least-once", "csv"],
       ["exactly-once", "json"],
@@ -354,12 +359,8 @@ describeJava("real Java clients", () => {
       const db = `cp_${format}`;
       await table(db);
       await streamLoad(db, "t", "9\told\t9.00\n", { label: `${db}-seed` });
-      const cp = await connectorClasspath();
       const before = sr.loads().length;
-      const r = await runJavaProgram("ConnectorProbe.java", cp, [
-        `jdbc:mysql://${sr.host}:${sr.queryPort}`, `${sr.host}:${sr.httpPort}`, "root", ROOT_PW, db, "t", semantic, format, `lp_${db}`,
-        "1:a:1.50:0", "2:b:-:0", "9:-:-:1", "2:-:-:1", "3:c:3.00:0", "1:a2:1.75:0",
-      ]);
+      const r = await runConnector(db, semantic, format, `lp_${db}`, ["1:a:1.50:0", "2:b:-:0", "9:-:-:1", "2:-:-:1", "3:c:3.00:0", "1:a2:1.75:0"]);
       expect(r.stderr).not.toMatch(/Exception/);
       expect(r.status).toBe(0);
       expect(r.stdout).toContain("probe transactionSupported=true");
@@ -368,7 +369,33 @@ describeJava("real Java clients", () => {
       expect(r.stdout).toContain("done");
       expect(await stored(db)).toEqual(["1|a2|1.75", "3|c|3.00"]);
       const txns = sr.loads().slice(before);
-      expect(txns).toEqual([expect.objectContaining({ api: "transaction", state: "VISIBLE", label: expect.stringMatching(new RegExp(`^lp_${db}-`)), loadedRows: 6 })]);
+      // Exactly-once labels are {prefix}-{table}-{subtask}-{id}; at-least-once ones {prefix}-{uuid}.
+      const label = semantic === "exactly-once" ? `lp_${db}-t-0-1` : expect.stringMatching(new RegExp(`^lp_${db}-[0-9a-f-]{36}$`));
+      expect(txns).toEqual([expect.objectContaining({ api: "transaction", state: "VISIBLE", label, loadedRows: 6 })]);
+    }, 300_000);
+
+    test("exactly-once started again without state under a used label prefix fails to open; a new prefix loads", async () => {
+      await table("cp_reuse");
+      expect((await runConnector("cp_reuse", "exactly-once", "json", "lp_reuse", ["1:a:1.00:0"])).status).toBe(0);
+      const again = await runConnector("cp_reuse", "exactly-once", "json", "lp_reuse", ["2:b:2.00:0"]);
+      expect(again.status).not.toBe(0);
+      expect(again.stderr).toMatch(/Try to abort a finished transactions, db: cp_reuse, table: t, label: lp_reuse-t-0-1, status: VISIBLE/);
+      expect(await stored("cp_reuse")).toEqual(["1|a|1.00"]);
+      expect((await runConnector("cp_reuse", "exactly-once", "json", "lp_reuse2", ["2:b:2.00:0"])).status).toBe(0);
+      expect(await stored("cp_reuse")).toEqual(["1|a|1.00", "2|b|2.00"]);
+    }, 300_000);
+
+    test("a failure injected with failLoadsFor fails the connector's flush (1.2.10's transaction loader does not retry)", async () => {
+      await table("cp_fail");
+      sr.failLoadsFor(60_000, "error");
+      try {
+        const r = await runConnector("cp_fail", "at-least-once", "csv", "lp_fail", ["1:a:1.00:0"]);
+        expect(r.status).not.toBe(0);
+        expect(r.stderr).toMatch(/Transaction start failed.*INTERNAL_ERROR.*injected failure/s);
+      } finally {
+        sr.failLoadsFor(0, "error");
+      }
+      expect(await stored("cp_fail")).toEqual([]);
     }, 300_000);
   });
 });
