@@ -12,6 +12,7 @@ import { loaderUserProvider } from "../../providers/loaderUser";
 import { tableProvider } from "../../providers/table";
 import { PROVIDER_VERSION } from "../../providers/version";
 import { mariadbAvailable } from "../helpers/mariadb";
+import { runInProcess } from "../cli/run-cli";
 import { create, update } from "../providers/harness";
 import { javaAvailable, mavenAvailable, mavenClasspath, mavenJar, runJavaProgram } from "./java/jars";
 import { startStarRocksStandIn, StarRocksStandIn } from "./starrocks";
@@ -295,6 +296,25 @@ describeIf("MySQL protocol", () => {
     expect(r.json!.Status).toBe("Success");
     expect(await sql("SELECT order_id, status, total_amount, order_date, channel FROM shop.orders", { user: "flink_loader", password: "loader-pw" }))
       .toEqual([{ order_id: "1", status: "NEW", total_amount: "12.50", order_date: expect.any(Date), channel: "web" }]);
+
+    // The operator CLI reads the sink with ordinary SQL: `cdc counts` against a source with one more row.
+    const st = sr.store.server;
+    const src = await mysql.createConnection({ host: st.host, port: st.port, user: st.user, password: st.password });
+    try {
+      await src.query("CREATE DATABASE src_shop");
+      await src.query("CREATE TABLE src_shop.orders LIKE shop.orders");
+      await src.query("INSERT INTO src_shop.orders SELECT * FROM shop.orders");
+      await src.query("INSERT INTO src_shop.orders (order_id, customer_id, status, total_amount, order_date) VALUES (9000000000000000001, 1, 'cdc-tool', 1, NOW())");
+    } finally {
+      await src.end();
+    }
+    const counts = await runInProcess(["counts", "--json"], {
+      CDC_SOURCE_URL: `mysql://root@127.0.0.1:${st.port}/src_shop`,
+      CDC_SINK_URL: `mysql://flink_loader:loader-pw@127.0.0.1:${sr.queryPort}/shop`,
+    });
+    expect(counts.stderr).toBe("");
+    expect(counts.code).toBe(0);
+    expect(JSON.parse(counts.stdout).tables).toEqual([expect.objectContaining({ table: "orders", source: 2, sink: 1, difference: 1 })]);
   });
 });
 
