@@ -58,6 +58,8 @@ export interface RunningTier {
   checkpointDir: string;
   savepointDir: string;
   processes: Partial<Record<TierProcess, ProcessInfo>>;
+  /** The Jest process that started the tier; while it lives, other runs leave this one alone. */
+  ownerPid: number;
   /** Seconds globalSetup took to bring the tier up. */
   startupSeconds: number;
 }
