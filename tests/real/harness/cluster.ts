@@ -205,6 +205,24 @@ export function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Pids of the processes whose working directory is the run folder: every process the tier starts runs
+ * there, so this finds them even when the state file is lost (a deleted folder reads as "<dir> (deleted)").
+ */
+export function processesIn(runDir: string): number[] {
+  const out: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
+      if (cwd === runDir || cwd.startsWith(runDir + "/") || cwd === `${runDir} (deleted)`) out.push(Number(entry));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return out;
+}
+
 /** Sends a signal to a recorded process and waits until it is gone. */
 export async function stopProcess(state: RunningTier, name: TierProcess, signal: NodeJS.Signals = "SIGTERM", timeoutMs = 20_000): Promise<void> {
   const info = state.processes[name];

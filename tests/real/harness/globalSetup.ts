@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-  RunningTier, STATE_ENV, TierState, alive, readState, allocatePorts, gatewayReady, jobManagerReady, locateFlinkHome, logExcerpt, missingPrerequisite,
+  RunningTier, STATE_ENV, TierState, alive, processesIn, readState, allocatePorts, gatewayReady, jobManagerReady, locateFlinkHome, logExcerpt, missingPrerequisite,
   locateMotoServer, s3Ready, spawnRole, spawnS3Server, stopProcess, taskManagersRegistered, tierConfigYaml, writeConfDir, writeState,
 } from "./cluster";
 
@@ -18,8 +18,8 @@ const RUN_PREFIX = "starrocks-cdc-real-";
 /**
  * Keeps the logs of the last few runs in the temp dir and removes older run folders. Other runs on the
  * same machine may be going on: a folder whose owning Jest process is alive is never touched. Processes
- * of a run whose Jest died without its teardown (killed, crashed) are stopped: they are identified by
- * the pids in that run's state file and by their working directory being that run's folder.
+ * of a run whose Jest died without its teardown (killed, crashed) are stopped: they are the processes
+ * whose working directory is that run's folder.
  */
 function pruneOldRuns(keep = 3): void {
   const dirs = fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith(RUN_PREFIX)).map((d) => path.join(os.tmpdir(), d));
@@ -41,22 +41,11 @@ function pruneOldRuns(keep = 3): void {
       if (!state.ownerPid) {
         if (Object.values(state.processes).some((info) => info && alive(info.pid))) return;
       } else {
-        for (const info of Object.values(state.processes)) {
-          if (info && alive(info.pid) && runsIn(info.pid, dir)) process.kill(info.pid, "SIGKILL");
-        }
+        for (const pid of processesIn(dir)) process.kill(pid, "SIGKILL");
       }
     }
     if (i >= keep) fs.rmSync(dir, { recursive: true, force: true });
   });
-}
-
-/** True when the process's working directory is the run folder (so a reused pid is left alone). */
-function runsIn(pid: number, dir: string): boolean {
-  try {
-    return fs.readlinkSync(`/proc/${pid}/cwd`).startsWith(dir);
-  } catch {
-    return false;
-  }
 }
 
 export default async function globalSetup(): Promise<void> {
