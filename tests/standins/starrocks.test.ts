@@ -451,5 +451,28 @@ describeJava("real Java clients", () => {
       }
       expect(await stored("cp_fail")).toEqual([]);
     }, 300_000);
+
+    test("hang: a begin that gets no answer fails the flush when the connection drops (POST is not retried)", async () => {
+      await table("cp_hang");
+      let started = 0;
+      const r = await runJavaProgram("ConnectorProbe.java", await connectorClasspath(), [
+        `jdbc:mysql://${sr.host}:${sr.queryPort}`, `${sr.host}:${sr.httpPort}`, "root", ROOT_PW, "cp_hang", "t", "at-least-once", "json", "lp_hang", "1:a:1.00:0",
+      ], {
+        env: { PROBE_WAIT_STDIN: "1" },
+        onStdout: (out, write) => {
+          if (!started && out.includes("loader ")) {
+            started = Date.now();
+            sr.failLoadsFor(3000, "hang");
+            write("go");
+          }
+        },
+      });
+      expect(started).toBeGreaterThan(0);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/NoHttpResponseException|failed to respond/);
+      expect(await stored("cp_hang")).toEqual([]);
+      expect(sr.loads().some((l) => l.db === "cp_hang")).toBe(false);
+    }, 300_000);
   });
 });
