@@ -33,7 +33,8 @@ const host = hostEndpoints(cfg);
 const managed = { starrocks: cfg.starrocks.mode === "managed", flink: cfg.flink.mode === "managed" };
 
 // ── Shared plumbing: one network and every secret of the stack ─────────────────────────────────────
-const network = new StackNetwork("network", { prefix: cfg.prefix });
+// No container runs when every part is external: the stack is then a pure control plane, without a network.
+const network = specs.length ? new StackNetwork("network", { prefix: cfg.prefix }) : undefined;
 const secrets = new StackSecrets("secrets", { names: stackSecretNames(cfg), overrides: secretOverrides });
 /** A secret this configuration uses (stackSecretNames guarantees it exists). */
 const secret = (name: SecretName): pulumi.Output<string> => {
@@ -41,7 +42,7 @@ const secret = (name: SecretName): pulumi.Output<string> => {
   if (!v) throw new Error(`secret ${name} is not part of this stack's configuration`);
   return v;
 };
-const common = { prefix: cfg.prefix, networkName: network.name, secrets: secrets.values };
+const common = { prefix: cfg.prefix, networkName: network?.name ?? "", secrets: secrets.values };
 
 // ── Object storage: MinIO holds StarRocks data and Flink state, when either runs here ─────────────────
 const minio = new Minio("minio", { ...common, spec: spec("minio"), retainData: cfg.retainData });
