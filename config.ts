@@ -24,7 +24,7 @@ export const CONFIG_SCHEMA = {
   hostAddress: { type: "string", default: "127.0.0.1", description: "Host interface every published port binds to. Use 0.0.0.0 only if other machines must reach the stack." },
   portOffset: { type: "integer", default: 0, description: "Added to every host port, so a second stack can run beside the first (e.g. 100)." },
   sourceMode: { type: "string", default: "managed", description: "managed: the stack runs MySQL 8 with the demo schema. external: use an existing MySQL given by sourceHost/sourcePort/sourceUser and the secret sourcePassword." },
-  sourceHost: { type: "string", default: "", description: "External mode: MySQL host as the Flink containers reach it (and the host, unless sourceHostFromHost is set)." },
+  sourceHost: { type: "string", default: "", description: "External mode: MySQL host as the Flink cluster reaches it (and the host, unless sourceHostFromHost is set)." },
   sourceHostFromHost: { type: "string", default: "", description: "External mode: MySQL host as this machine reaches it, when it differs from sourceHost (default: sourceHost)." },
   sourcePort: { type: "integer", default: 3306, description: "External mode: MySQL port." },
   sourceUser: { type: "string", default: "flink_cdc", description: "MySQL user the CDC jobs read with. Managed mode creates it; external mode expects it to exist (`npx cdc preflight` checks its grants)." },
