@@ -58,6 +58,8 @@ export interface RunningTier {
   checkpointDir: string;
   savepointDir: string;
   processes: Partial<Record<TierProcess, ProcessInfo>>;
+  /** The Jest process that started the tier; while it lives, other runs leave this one alone. */
+  ownerPid: number;
   /** Seconds globalSetup took to bring the tier up. */
   startupSeconds: number;
 }
@@ -329,7 +331,9 @@ export function logOffsets(logDir: string): Record<string, number> {
 
 function readFrom(file: string, offset: number): string {
   const size = fs.statSync(file).size;
-  if (size <= offset) return "";
+  // A smaller file than before was rolled over (log4j keeps the old one as .log.1): read it whole.
+  if (size < offset) offset = 0;
+  if (size === offset) return "";
   const fd = fs.openSync(file, "r");
   try {
     const buf = Buffer.alloc(Math.min(size - offset, 4 * 1024 * 1024));
