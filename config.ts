@@ -24,7 +24,7 @@ export const CONFIG_SCHEMA = {
   hostAddress: { type: "string", default: "127.0.0.1", description: "Host interface every published port binds to. Use 0.0.0.0 only if other machines must reach the stack." },
   portOffset: { type: "integer", default: 0, description: "Added to every host port, so a second stack can run beside the first (e.g. 100)." },
   sourceMode: { type: "string", default: "managed", description: "managed: the stack runs MySQL 8 with the demo schema. external: use an existing MySQL given by sourceHost/sourcePort/sourceUser and the secret sourcePassword." },
-  sourceHost: { type: "string", default: "", description: "External mode: MySQL host as the Flink containers reach it (and the host, unless sourceHostFromHost is set)." },
+  sourceHost: { type: "string", default: "", description: "External mode: MySQL host as the Flink cluster reaches it (and the host, unless sourceHostFromHost is set)." },
   sourceHostFromHost: { type: "string", default: "", description: "External mode: MySQL host as this machine reaches it, when it differs from sourceHost (default: sourceHost)." },
   sourcePort: { type: "integer", default: 3306, description: "External mode: MySQL port." },
   sourceUser: { type: "string", default: "flink_cdc", description: "MySQL user the CDC jobs read with. Managed mode creates it; external mode expects it to exist (`npx cdc preflight` checks its grants)." },
@@ -54,6 +54,22 @@ export const CONFIG_SCHEMA = {
   feLakeCompactionScoreUpperBound: { type: "integer", default: 2000, description: "FE lake_compaction_score_upper_bound (score where commits are refused; 0 = none)." },
   feExtraConf: { type: "array", default: [], description: "Extra fe.conf lines (`key = value`), appended last so they win." },
   cnExtraConf: { type: "array", default: [], description: "Extra cn.conf lines (`key = value`), appended last so they win." },
+  starrocksMode: { type: "string", default: "managed", description: "managed: the stack runs StarRocks shared-data (one FE, cnCount compute nodes) on MinIO. external: use an existing cluster's FE at starrocksHost as starrocksAdminUser; the stack creates only the database, tables, loader user and (with starrocksStorageVolume) the storage volume, and never registers compute nodes." },
+  starrocksHost: { type: "string", default: "", description: "External StarRocks: the FE host as both this machine and the Flink cluster reach it (e.g. the operator's FE service)." },
+  starrocksQueryPort: { type: "integer", default: 9030, description: "External StarRocks: the FE's MySQL-protocol port (query_port)." },
+  starrocksHttpPort: { type: "integer", default: 8030, description: "External StarRocks: the FE's HTTP port (http_port), where Stream Load starts before the redirect to a compute node." },
+  starrocksAdminUser: { type: "string", default: "root", description: "External StarRocks: the administrator the stack connects as (creates the database, tables and loader user); its password is the secret starrocksAdminPassword." },
+  starrocksStorageVolume: { type: "boolean", default: false, description: "External StarRocks: also create the storage volume cdc_volume at starrocksVolumeLocation and make it the cluster's default (managed mode always creates it, on MinIO)." },
+  starrocksVolumeLocation: { type: "string", default: "", description: "With starrocksStorageVolume: s3://<bucket>[/prefix] the volume stores data under." },
+  starrocksVolumeEndpoint: { type: "string", default: "", description: "With starrocksStorageVolume: the S3 endpoint as the FE and compute nodes reach it (http:// or https://); region: s3Region." },
+  starrocksVolumeAccessKey: { type: "string", default: "", description: "With starrocksStorageVolume: the S3 access key of the volume; its secret key is the secret starrocksVolumeSecretKey." },
+  flinkMode: { type: "string", default: "managed", description: "managed: the stack runs a Flink session cluster (JobManager, taskManagers, SQL Gateway) on Docker. external: submit the CDC jobs to an existing session cluster at flinkRestUrl through the SQL Gateway at flinkSqlGatewayUrl." },
+  flinkRestUrl: { type: "string", default: "", description: "External Flink: the JobManager REST URL as this machine reaches it (e.g. http://flink-rest:8081)." },
+  flinkSqlGatewayUrl: { type: "string", default: "", description: "External Flink: the SQL Gateway REST URL as this machine reaches it (e.g. http://flink-sql-gateway:8083)." },
+  flinkCheckpointDir: { type: "string", default: "", description: "External Flink: the jobs' execution.checkpointing.dir, as the cluster reaches it (s3://, hdfs:// or file://)." },
+  flinkSavepointDir: { type: "string", default: "", description: "External Flink: where upgrades and destroy write savepoints (s3://, hdfs:// or file://)." },
+  flinkS3Endpoint: { type: "string", default: "", description: "External Flink with both dirs on s3://: the S3 endpoint as this machine reaches it, where loss recovery lists retained checkpoints and savepoints (region: s3Region)." },
+  flinkS3AccessKey: { type: "string", default: "", description: "External Flink with both dirs on s3://: the access key loss recovery lists with; its secret key is the secret flinkS3SecretKey." },
   sinkDatabase: { type: "string", default: "shop", description: "StarRocks database receiving the replicated tables." },
   loaderUser: { type: "string", default: "flink_loader", description: "StarRocks user the Flink sink loads with (SELECT and INSERT on the sink database only)." },
   taskManagers: { type: "integer", default: 1, description: "Number of Flink TaskManager containers." },
@@ -74,9 +90,10 @@ export const CONFIG_SCHEMA = {
 export type ConfigKeyName = keyof typeof CONFIG_SCHEMA;
 
 /**
- * Optional secret config keys that replace a generated credential (`pulumi config set --secret KEY …`).
- * `sourcePassword` is required in external mode. The others let a stack redeploy onto volumes kept by
- * `retainData`, whose servers still hold the old credentials.
+ * Secret config keys (`pulumi config set --secret KEY …`). Most replace a generated credential: they let a
+ * stack redeploy onto volumes kept by `retainData`, whose servers still hold the old credentials.
+ * `sourcePassword` is required with an external source; `starrocksAdminPassword`, `starrocksVolumeSecretKey`
+ * and `flinkS3SecretKey` belong to external systems and are never generated (see validation).
  */
 export const SECRET_CONFIG_KEYS = {
   MYSQL_ROOT_PASSWORD: "mysqlRootPassword",
@@ -85,6 +102,9 @@ export const SECRET_CONFIG_KEYS = {
   MINIO_ROOT_PASSWORD: "minioRootPassword",
   STARROCKS_ROOT_PASSWORD: "starrocksRootPassword",
   LOADER_PASSWORD: "loaderPassword",
+  STARROCKS_ADMIN_PASSWORD: "starrocksAdminPassword",
+  STARROCKS_VOLUME_SECRET_KEY: "starrocksVolumeSecretKey",
+  FLINK_S3_SECRET_KEY: "flinkS3SecretKey",
 } as const;
 const SECRET_KEY_NAMES: readonly string[] = Object.values(SECRET_CONFIG_KEYS);
 
@@ -128,7 +148,9 @@ export const ALIASES = {
   sqlGateway: "sql-gateway",
 } as const;
 
-export type SourceMode = "managed" | "external";
+/** Whether the stack runs a part of the pipeline itself or uses an existing one. */
+export type PartMode = "managed" | "external";
+export type SourceMode = PartMode;
 export type SinkSemantic = "at-least-once" | "exactly-once";
 export type UpgradeMode = "savepoint" | "stateless";
 
@@ -161,8 +183,24 @@ export interface StackConfig {
   };
   tables: string[];
   images: { mysql: string; minio: string; fe: string; cn: string; flinkBase: string; flinkVersion: string };
-  minio: { bucket: string; region: string; forceDestroy: boolean };
+  minio: {
+    /** MinIO runs whenever a managed part needs object storage: managed StarRocks (its data) or managed Flink (its state). */
+    enabled: boolean;
+    bucket: string;
+    region: string;
+    forceDestroy: boolean;
+  };
   starrocks: {
+    mode: PartMode;
+    /** External mode: the FE as this machine and the Flink cluster reach it. */
+    external?: { host: string; queryPort: number; httpPort: number };
+    /** The administrator the providers connect as: root (managed) or starrocksAdminUser (external). */
+    adminUser: string;
+    /**
+     * The storage volume the stack creates, if any: always in managed mode (on MinIO), opt-in in external mode.
+     * `accessKey` is set in external mode; managed mode uses the MinIO root user.
+     */
+    storageVolume?: { location: string; endpoint: string; region: string; accessKey?: string };
     cnCount: number;
     feHeapSizeMb: number;
     cnMemLimit: string;
@@ -179,6 +217,18 @@ export interface StackConfig {
     fromFlink: { jdbcUrl: string; loadUrl: string };
   };
   flink: {
+    mode: PartMode;
+    /** External mode: the session cluster's REST endpoints as this machine reaches them. */
+    external?: { restUrl: string; sqlGatewayUrl: string };
+    /** execution.checkpointing.dir and the savepoint target: on MinIO (managed) or from config (external). */
+    checkpointDir: string;
+    savepointDir: string;
+    /**
+     * Where loss recovery lists retained checkpoints and savepoints: MinIO (managed mode), the configured S3
+     * (external mode with both dirs on s3://), or undefined (hdfs:// or file:// dirs: recovery listing is off).
+     * `accessKey` is set in external mode; managed mode uses the MinIO root user.
+     */
+    stateStore?: { endpoint: string; bucket: string; region: string; accessKey?: string };
     taskManagers: number;
     slotsPerTaskManager: number;
     jobManagerMemory: string;
@@ -337,6 +387,82 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
 
   const checkpointInterval = read("checkpointInterval") as string;
   const checkpointIntervalMs = duration("checkpointInterval");
+  const region = read("s3Region") as string;
+
+  const secretSet = (key: string) => raw[key] !== undefined && raw[key] !== null && raw[key] !== "";
+  const required = (key: ConfigKeyName, when: string, what: string): string => {
+    const v = read(key) as string;
+    if (!v) problems.push(`${key}: required when ${when} (${what})`);
+    return v;
+  };
+  const requiredSecret = (key: string, when: string) => {
+    if (!secretSet(key)) problems.push(`${key}: required when ${when}; set it with \`pulumi config set --secret ${key} <value>\``);
+  };
+  const httpUrl = (key: ConfigKeyName, when: string, what: string): string => {
+    const v = required(key, when, what).replace(/\/+$/, "");
+    if (v && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(v)) problems.push(`${key}: "${v}" is not an http:// or https:// URL`);
+    return v;
+  };
+
+  // ── StarRocks: managed (containers on this host) or an existing cluster's FE ──
+  const starrocksMode = oneOf<PartMode>("starrocksMode", ["managed", "external"]);
+  const srExternal = starrocksMode === "external";
+  const srWhen = "starrocksMode is external";
+  const srHost = srExternal ? required("starrocksHost", srWhen, "the FE host this machine and the Flink cluster connect to") : "";
+  const srQueryPort = int("starrocksQueryPort", 1, 65535);
+  const srHttpPort = int("starrocksHttpPort", 1, 65535);
+  const srAdminUser = srExternal ? ident("starrocksAdminUser") : "root";
+  if (srExternal) requiredSecret(SECRET_CONFIG_KEYS.STARROCKS_ADMIN_PASSWORD, srWhen);
+  let storageVolume: StackConfig["starrocks"]["storageVolume"];
+  if (!srExternal) {
+    storageVolume = { location: `s3://${bucket}/starrocks`, endpoint: `http://${ALIASES.minio}:${CONTAINER_PORTS.minioApi}`, region };
+  } else if (read("starrocksStorageVolume") as boolean) {
+    const when = "starrocksStorageVolume is true";
+    const location = required("starrocksVolumeLocation", when, "s3://<bucket>[/prefix]");
+    if (location && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?$/.test(location)) problems.push(`starrocksVolumeLocation: "${location}" is not s3://<bucket>[/prefix]`);
+    const endpoint = httpUrl("starrocksVolumeEndpoint", when, "the S3 endpoint as the FE and compute nodes reach it");
+    const accessKey = required("starrocksVolumeAccessKey", when, "the volume's S3 access key");
+    requiredSecret(SECRET_CONFIG_KEYS.STARROCKS_VOLUME_SECRET_KEY, when);
+    storageVolume = { location: location.replace(/\/+$/, ""), endpoint, region, accessKey };
+  }
+
+  // ── Flink: managed (a session cluster on this host) or an existing session cluster with a SQL Gateway ──
+  const flinkMode = oneOf<PartMode>("flinkMode", ["managed", "external"]);
+  const flinkExternal = flinkMode === "external";
+  const flinkWhen = "flinkMode is external";
+  let flinkUrls: StackConfig["flink"]["external"];
+  let checkpointDir = `s3://${bucket}/flink/checkpoints`;
+  let savepointDir = `s3://${bucket}/flink/savepoints`;
+  let stateStore: StackConfig["flink"]["stateStore"];
+  if (flinkExternal) {
+    flinkUrls = {
+      restUrl: httpUrl("flinkRestUrl", flinkWhen, "the JobManager REST URL"),
+      sqlGatewayUrl: httpUrl("flinkSqlGatewayUrl", flinkWhen, "the SQL Gateway REST URL"),
+    };
+    const dir = (key: ConfigKeyName): string => {
+      const v = required(key, flinkWhen, "s3://, hdfs:// or file://").replace(/\/+$/, "");
+      if (v && !/^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?|hdfs:\/\/\S*\/\S+|file:\/\/\/\S+)$/.test(v)) {
+        problems.push(`${key}: "${v}" is not an s3://<bucket>/<path>, hdfs://[namenode]/<path> or file:///<absolute path> URI`);
+      }
+      return v;
+    };
+    checkpointDir = dir("flinkCheckpointDir");
+    savepointDir = dir("flinkSavepointDir");
+    const s3Bucket = (uri: string) => /^s3:\/\/([^/]+)/.exec(uri)?.[1];
+    const [cpBucket, spBucket] = [s3Bucket(checkpointDir), s3Bucket(savepointDir)];
+    if (cpBucket && spBucket) {
+      // Loss recovery lists both dirs with one S3 connection on one bucket (providers/cdcJob.ts).
+      if (cpBucket !== spBucket) problems.push(`flinkSavepointDir: on bucket ${spBucket}, but flinkCheckpointDir is on ${cpBucket}; put both on one bucket, which loss recovery lists`);
+      const when = "flinkCheckpointDir and flinkSavepointDir are on s3://";
+      const endpoint = httpUrl("flinkS3Endpoint", when, "the S3 endpoint loss recovery lists retained checkpoints and savepoints on");
+      const accessKey = required("flinkS3AccessKey", when, "the S3 access key loss recovery lists with");
+      requiredSecret(SECRET_CONFIG_KEYS.FLINK_S3_SECRET_KEY, when);
+      stateStore = { endpoint, bucket: cpBucket, region, accessKey };
+    }
+  } else {
+    stateStore = { endpoint: `http://${hostAddress}:${hostPorts.minioApi}`, bucket, region };
+  }
+  const minioEnabled = !srExternal || !flinkExternal;
 
   const config: StackConfig = {
     project,
@@ -370,8 +496,12 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
       flinkBase,
       flinkVersion: flinkVersion ?? flinkPins().flinkVersion,
     },
-    minio: { bucket, region: read("s3Region") as string, forceDestroy: read("forceDestroyBucket") as boolean },
+    minio: { enabled: minioEnabled, bucket, region, forceDestroy: read("forceDestroyBucket") as boolean },
     starrocks: {
+      mode: starrocksMode,
+      external: srExternal ? { host: srHost, queryPort: srQueryPort, httpPort: srHttpPort } : undefined,
+      adminUser: srAdminUser,
+      storageVolume,
       cnCount: int("cnCount", 1, 16),
       feHeapSizeMb: int("feHeapSizeMb", 512, 65536),
       cnMemLimit,
@@ -384,12 +514,17 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
       cnExtraConf: confLines("cnExtraConf"),
       database: ident("sinkDatabase"),
       loaderUser: ident("loaderUser"),
-      fromFlink: {
-        jdbcUrl: `jdbc:mysql://${ALIASES.fe}:${CONTAINER_PORTS.feQuery}`,
-        loadUrl: `${ALIASES.fe}:${CONTAINER_PORTS.feHttp}`,
-      },
+      // External: the same host for this machine and Flink; the FE then redirects each Stream Load to a compute node's HTTP port.
+      fromFlink: srExternal
+        ? { jdbcUrl: `jdbc:mysql://${srHost}:${srQueryPort}`, loadUrl: `${srHost}:${srHttpPort}` }
+        : { jdbcUrl: `jdbc:mysql://${ALIASES.fe}:${CONTAINER_PORTS.feQuery}`, loadUrl: `${ALIASES.fe}:${CONTAINER_PORTS.feHttp}` },
     },
     flink: {
+      mode: flinkMode,
+      external: flinkUrls,
+      checkpointDir,
+      savepointDir,
+      stateStore,
       taskManagers: int("taskManagers", 1, 32),
       slotsPerTaskManager: int("slotsPerTaskManager", 1, 256),
       jobManagerMemory: memory("jobManagerMemory"),
@@ -408,7 +543,8 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
 
   const jobs = tables.length + 1; // + heartbeat
   const slots = config.flink.taskManagers * config.flink.slotsPerTaskManager;
-  if (jobs * parallelism > slots) {
+  // An external cluster's slots are its operator's to size.
+  if (!flinkExternal && jobs * parallelism > slots) {
     problems.push(`slotsPerTaskManager: ${jobs} CDC jobs at parallelism ${parallelism} need ${jobs * parallelism} slots, but ${config.flink.taskManagers} TaskManager(s) x ${config.flink.slotsPerTaskManager} slots give ${slots}; raise taskManagers or slotsPerTaskManager`);
   }
   if (problems.length) throw new ConfigError(problems);
@@ -443,14 +579,17 @@ function coerce(value: unknown, type: ConfigType): unknown {
 export function hostEndpoints(cfg: StackConfig) {
   const h = cfg.hostAddress;
   const p = cfg.hostPorts;
+  const sr = cfg.starrocks.external;
+  const flink = cfg.flink.external;
   return {
     mysql: { host: cfg.source.hostFromHost, port: cfg.source.portFromHost },
-    starrocksQuery: { host: h, port: p.feQuery },
-    starrocksHttp: `http://${h}:${p.feHttp}`,
-    flinkRest: `http://${h}:${p.flinkUi}`,
-    sqlGateway: `http://${h}:${p.sqlGateway}`,
-    minioApi: `http://${h}:${p.minioApi}`,
-    minioConsole: `http://${h}:${p.minioConsole}`,
+    starrocksQuery: sr ? { host: sr.host, port: sr.queryPort } : { host: h, port: p.feQuery },
+    starrocksHttp: sr ? `http://${sr.host}:${sr.httpPort}` : `http://${h}:${p.feHttp}`,
+    flinkRest: flink ? flink.restUrl : `http://${h}:${p.flinkUi}`,
+    sqlGateway: flink ? flink.sqlGatewayUrl : `http://${h}:${p.sqlGateway}`,
+    // "" when the stack runs no MinIO (StarRocks and Flink both external).
+    minioApi: cfg.minio.enabled ? `http://${h}:${p.minioApi}` : "",
+    minioConsole: cfg.minio.enabled ? `http://${h}:${p.minioConsole}` : "",
   };
 }
 
@@ -459,8 +598,8 @@ export function storagePaths(cfg: StackConfig) {
   const b = cfg.minio.bucket;
   return {
     starrocksLocation: `s3://${b}/starrocks`,
-    checkpoints: `s3://${b}/flink/checkpoints`,
-    savepoints: `s3://${b}/flink/savepoints`,
+    checkpoints: cfg.flink.checkpointDir,
+    savepoints: cfg.flink.savepointDir,
     s3EndpointInNetwork: `http://${ALIASES.minio}:${CONTAINER_PORTS.minioApi}`,
   };
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig, hostEndpoints, storagePaths } from "../config";
+import { StackConfig, hostEndpoints } from "../config";
 import { renderCdcJobs } from "../render/flinkJob";
 import { CdcJob } from "../providers/cdcJob";
 
@@ -7,9 +7,12 @@ export interface CdcJobsArgs {
   config: StackConfig;
   cdcPassword: pulumi.Input<string>;
   loaderPassword: pulumi.Input<string>;
-  /** MinIO credentials: the provider lists retained checkpoints and savepoints to resume a lost job. */
-  s3AccessKey: pulumi.Input<string>;
-  s3SecretKey: pulumi.Input<string>;
+  /**
+   * Credentials of the S3 store holding Flink state (MinIO's, or flinkS3AccessKey and flinkS3SecretKey): the
+   * provider lists retained checkpoints and savepoints to resume a lost job. Unused when the dirs are not on S3.
+   */
+  s3AccessKey?: pulumi.Input<string>;
+  s3SecretKey?: pulumi.Input<string>;
   /** Everything a job needs before it starts: gateway, TaskManagers, tables, users, preflight. */
   dependsOn: pulumi.Input<pulumi.Resource>[];
   /**
@@ -27,7 +30,8 @@ export class CdcJobs extends pulumi.ComponentResource {
     super("starrocks-cdc:index:CdcJobs", name, {}, opts);
     const cfg = args.config;
     const host = hostEndpoints(cfg);
-    const paths = storagePaths(cfg);
+    // hdfs:// or file:// dirs of an external cluster: no store, and the provider logs that recovery listing is off.
+    const store = cfg.flink.stateStore;
     // Rendered once with the real passwords; the statements input is a secret.
     const specs = pulumi.all([args.cdcPassword, args.loaderPassword]).apply(([cdcPassword, loaderPassword]) =>
       renderCdcJobs(cfg, { cdcPassword, loaderPassword }),
@@ -44,13 +48,15 @@ export class CdcJobs extends pulumi.ComponentResource {
         serverIdRange: plan.serverIdRange,
         upgradeMode: cfg.flink.upgradeMode,
         savepointNonce: cfg.flink.savepointNonce,
-        savepointDir: paths.savepoints,
-        checkpointDir: paths.checkpoints,
-        s3Endpoint: host.minioApi,
-        s3AccessKey: args.s3AccessKey,
-        s3SecretKey: args.s3SecretKey,
-        s3Region: cfg.minio.region,
-        bucket: cfg.minio.bucket,
+        savepointDir: cfg.flink.savepointDir,
+        checkpointDir: cfg.flink.checkpointDir,
+        // Absent (not empty) for a managed cluster, so existing jobs see no change.
+        jobOptions: Object.keys(plan.jobOptions).length ? plan.jobOptions : undefined,
+        s3Endpoint: store?.endpoint ?? "",
+        s3AccessKey: (store && args.s3AccessKey) ?? "",
+        s3SecretKey: (store && args.s3SecretKey) ?? "",
+        s3Region: store?.region ?? cfg.minio.region,
+        bucket: store?.bucket ?? "",
         timeoutMs: cfg.providerTimeoutMs,
         sinkTable: args.sinkTables?.[plan.table],
       }, { parent: this, dependsOn: args.dependsOn }),

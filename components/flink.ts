@@ -10,9 +10,10 @@ export interface FlinkArgs {
   imageTag: string;
   /** Base Flink image the connector image is built FROM (a pinned 1.20.x Java 17 tag). */
   baseImage: string;
-  jobManagerSpec: ContainerSpec;
+  /** The cluster's specs; none in external mode, where nothing runs. */
+  jobManagerSpec?: ContainerSpec;
   taskManagerSpecs: ContainerSpec[];
-  gatewaySpec: ContainerSpec;
+  gatewaySpec?: ContainerSpec;
   networkName: pulumi.Input<string>;
   /** MINIO_ROOT_USER and MINIO_ROOT_PASSWORD for checkpoint storage. */
   secrets: Partial<Record<SecretName, pulumi.Output<string>>>;
@@ -25,15 +26,20 @@ export const FLINK_IMAGE_CONTEXT = "assets/flink";
 
 /**
  * Flink 1.20 session cluster: the connector image (built from assets/flink), one JobManager,
- * N TaskManagers and the SQL Gateway that the CdcJob resources submit through.
+ * N TaskManagers and the SQL Gateway that the CdcJob resources submit through. In external mode the
+ * component declares nothing (no image either): the jobs go to an existing cluster's SQL Gateway.
  */
 export class Flink extends pulumi.ComponentResource {
-  readonly jobManager: docker.Container;
-  readonly taskManagers: docker.Container[];
-  readonly gateway: docker.Container;
+  readonly jobManager?: docker.Container;
+  readonly taskManagers: docker.Container[] = [];
+  readonly gateway?: docker.Container;
 
   constructor(name: string, args: FlinkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("starrocks-cdc:index:Flink", name, {}, opts);
+    if (!args.jobManagerSpec || !args.gatewaySpec) {
+      this.registerOutputs({});
+      return;
+    }
     const image = new docker.Image(
       `${name}-image`,
       {
@@ -45,9 +51,10 @@ export class Flink extends pulumi.ComponentResource {
     );
     // For a local image repoDigest is the built image's id, so containers change only when the build does.
     const common = { prefix: args.prefix, networkName: args.networkName, image: image.repoDigest, volumes: {}, secrets: args.secrets, parent: this };
-    this.jobManager = specContainer(args.jobManagerSpec, { ...common, dependsOn: args.dependsOn });
-    this.taskManagers = args.taskManagerSpecs.map((spec) => specContainer(spec, { ...common, dependsOn: [this.jobManager] }));
-    this.gateway = specContainer(args.gatewaySpec, { ...common, dependsOn: [this.jobManager] });
-    this.registerOutputs({ jobManagerName: this.jobManager.name });
+    const jobManager = specContainer(args.jobManagerSpec, { ...common, dependsOn: args.dependsOn });
+    this.jobManager = jobManager;
+    this.taskManagers = args.taskManagerSpecs.map((spec) => specContainer(spec, { ...common, dependsOn: [jobManager] }));
+    this.gateway = specContainer(args.gatewaySpec, { ...common, dependsOn: [jobManager] });
+    this.registerOutputs({ jobManagerName: jobManager.name });
   }
 }

@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { SECRET_NAMES, SecretName } from "../render/containers";
+import { CONFIG_ONLY_SECRETS, SecretName } from "../render/containers";
 
 export interface StackSecretsArgs {
   /** Values given as secret config; each replaces the generated secret of that name. */
   overrides: Partial<Record<SecretName, pulumi.Input<string>>>;
-  /** Whether the stack runs its own MySQL (and so needs a root password for it). */
-  managedSource: boolean;
+  /** The secrets this stack uses (stackSecretNames): by its modes, e.g. no MySQL root password for an external source. */
+  names: readonly SecretName[];
 }
 
 /**
@@ -15,20 +15,22 @@ export interface StackSecretsArgs {
  * expands `$`) and mysql:// URLs.
  */
 export class StackSecrets extends pulumi.ComponentResource {
-  readonly values: Record<SecretName, pulumi.Output<string>>;
+  /** Only the secrets named in `names`. */
+  readonly values: Partial<Record<SecretName, pulumi.Output<string>>>;
 
   constructor(name: string, args: StackSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("starrocks-cdc:index:StackSecrets", name, {}, opts);
     const gen = (key: string, length: number) =>
       new random.RandomPassword(`${name}-${key}`, { length, special: false, minLower: 2, minUpper: 2, minNumeric: 2 }, { parent: this }).result;
-    const values = {} as Record<SecretName, pulumi.Output<string>>;
-    for (const secret of SECRET_NAMES) {
+    const values: Partial<Record<SecretName, pulumi.Output<string>>> = {};
+    for (const secret of args.names) {
       const key = secret.toLowerCase().replace(/_/g, "-");
       const override = args.overrides[secret];
       if (override !== undefined) {
         values[secret] = pulumi.secret(pulumi.output(override));
-      } else if (secret === "MYSQL_ROOT_PASSWORD" && !args.managedSource) {
-        continue;
+      } else if (CONFIG_ONLY_SECRETS.includes(secret)) {
+        // Config validation requires these; reaching here means a caller skipped it.
+        throw new Error(`secret ${secret} has no value: it belongs to an external system and comes only from secret config`);
       } else {
         // MinIO's access key is a user name; 20 characters keeps it readable in the console.
         values[secret] = pulumi.secret(gen(key, secret === "MINIO_ROOT_USER" ? 20 : 32));

@@ -56,10 +56,12 @@ export interface CdcJobInputs {
   table: string;
   serverIdRange: { start: number; end: number };
   upgradeMode: UpgradeMode;
-  /** e.g. s3://<bucket>/flink/savepoints (must be on `bucket`). */
+  /** e.g. s3://<bucket>/flink/savepoints (on `bucket` when s3://); an external cluster may use hdfs:// or file://. */
   savepointDir: string;
-  /** e.g. s3://<bucket>/flink/checkpoints: the cluster's execution.checkpointing.dir. */
+  /** e.g. s3://<bucket>/flink/checkpoints: the jobs' execution.checkpointing.dir (s3://, hdfs:// or file://). */
   checkpointDir: string;
+  /** Execution config every statement carries besides pipeline.name (an external cluster's checkpointing); absent for a managed cluster. */
+  jobOptions?: Record<string, string>;
   /** Change to take a one-off savepoint. */
   savepointNonce: string;
   timeoutMs: number;
@@ -69,6 +71,7 @@ export interface CdcJobInputs {
   s3AccessKey: string;
   /** Secret. */
   s3SecretKey: string;
+  /** Bucket of the s3:// dirs; "" when they are not on S3 (loss recovery listing is then off). */
   bucket: string;
   s3Region: string;
 }
@@ -146,6 +149,17 @@ export function minioObjectStore(conn: S3Connection): ObjectStore {
   };
 }
 
+const S3_URI = /^s3[ap]?:\/\//;
+
+/** Why loss recovery cannot list retained state for these inputs, or undefined when it can (both dirs on S3, a store configured). */
+export function recoveryListingOff(p: Pick<CdcJobInputs, "checkpointDir" | "savepointDir" | "s3Endpoint" | "bucket">): string | undefined {
+  const notS3 = [p.checkpointDir, p.savepointDir].filter((d) => !S3_URI.test(d ?? ""));
+  // The provider runs where Pulumi runs; an hdfs:// or file:// path names the Flink cluster's filesystem, which it cannot list.
+  if (notS3.length) return `${notS3.join(" and ")} ${notS3.length > 1 ? "are" : "is"} not on S3, so the provider cannot list the Flink cluster's retained checkpoints and savepoints`;
+  if (!p.s3Endpoint || !p.bucket) return "no S3 endpoint or bucket is configured for listing retained state";
+  return undefined;
+}
+
 /** `s3://bucket/some/dir` -> { bucket, prefix: "some/dir/" }. */
 export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   const m = /^s3[ap]?:\/\/([^/]+)\/?(.*)$/.exec(uri);
@@ -208,6 +222,7 @@ export const CHANGE_POLICY: ChangePolicy = {
   restUrl: "update",
   savepointDir: "update",
   checkpointDir: "update",
+  jobOptions: "update",
   timeoutMs: "update",
   providerVersion: "update",
   s3Endpoint: "update",
@@ -227,6 +242,7 @@ export const CHANGE_POLICY: ChangePolicy = {
 export const UPDATE_ACTION: Partial<Record<keyof CdcJobInputs, "restart" | "savepoint">> = {
   statements: "restart",
   serverIdRange: "restart",
+  jobOptions: "restart",
   savepointNonce: "savepoint",
 };
 
@@ -269,7 +285,7 @@ export function createCdcJobProvider(deps: CdcJobProviderDeps = {}): pulumi.dyna
     return c;
   };
   const storeFor = (p: CdcJobInputs): ObjectStore | undefined => {
-    if (!p.s3Endpoint || !p.bucket) return undefined;
+    if (recoveryListingOff(p)) return undefined;
     const factory = deps.objectStore ?? minioObjectStore;
     return factory({ endpoint: p.s3Endpoint, accessKey: p.s3AccessKey, secretKey: p.s3SecretKey, bucket: p.bucket, region: p.s3Region || DEFAULTS.s3Region });
   };
@@ -296,7 +312,7 @@ export function createCdcJobProvider(deps: CdcJobProviderDeps = {}): pulumi.dyna
   /** Submits the statements in a fresh session; returns the new job id once it is RUNNING. */
   const submit = async (p: CdcJobInputs, restorePath: string | undefined): Promise<string> => {
     const client = clientFor(p);
-    const executionConfig: Record<string, string> = { "pipeline.name": p.pipelineName };
+    const executionConfig: Record<string, string> = { ...(p.jobOptions ?? {}), "pipeline.name": p.pipelineName };
     if (restorePath) executionConfig["execution.state-recovery.path"] = restorePath;
     const session = await client.openSession(p.pipelineName);
     let jobId: string | undefined;
@@ -338,7 +354,9 @@ export function createCdcJobProvider(deps: CdcJobProviderDeps = {}): pulumi.dyna
         if (isUnknown(v)) return;
         if (v === undefined || v === null || v === "" || (Array.isArray(v) && v.length === 0)) failures.push({ property: k, reason: `${k} is required` });
       };
-      for (const k of ["gatewayUrl", "restUrl", "statements", "pipelineName", "table", "serverIdRange", "savepointDir", "checkpointDir", "bucket"]) req(k);
+      for (const k of ["gatewayUrl", "restUrl", "statements", "pipelineName", "table", "serverIdRange", "savepointDir", "checkpointDir"]) req(k);
+      const onS3 = ["savepointDir", "checkpointDir"].some((k) => typeof inputs[k] === "string" && S3_URI.test(inputs[k]));
+      if (onS3) req("bucket");
       if (!isUnknown(inputs.upgradeMode) && !["savepoint", "stateless"].includes(inputs.upgradeMode)) {
         failures.push({ property: "upgradeMode", reason: `upgradeMode "${inputs.upgradeMode}" is not savepoint or stateless` });
       }
@@ -348,7 +366,9 @@ export function createCdcJobProvider(deps: CdcJobProviderDeps = {}): pulumi.dyna
       }
       for (const k of ["savepointDir", "checkpointDir"]) {
         const v = inputs[k];
-        if (typeof v === "string" && v && !isUnknown(v) && !isUnknown(inputs.bucket)) {
+        if (typeof v === "string" && v && !isUnknown(v) && !S3_URI.test(v)) {
+          if (!/^(hdfs|file):\/\//.test(v)) failures.push({ property: k, reason: `${k} ${v} is not an s3://, hdfs:// or file:// URI` });
+        } else if (typeof v === "string" && v && !isUnknown(v) && !isUnknown(inputs.bucket)) {
           try {
             const b = parseS3Uri(v).bucket;
             if (b !== inputs.bucket) failures.push({ property: k, reason: `${k} ${v} is not on bucket ${inputs.bucket}` });
@@ -381,6 +401,7 @@ export function createCdcJobProvider(deps: CdcJobProviderDeps = {}): pulumi.dyna
           log(`adopted running job ${running.jid} of ${p.pipelineName}`);
           return { id: p.pipelineName, outs: outputs(p, { jobId: running.jid, jobState: "RUNNING", lastSavepoint: "", restoredFrom: "", jobHistory }) };
         }
+        if (!store) log(`${p.pipelineName}: loss recovery is off: ${recoveryListingOff(p)}. A job lost with its JobManager restarts from a fresh snapshot; run the cluster with high availability so it keeps its jobs`);
         const retained = store && history.length ? await newestRetainedState(store, p.checkpointDir, p.savepointDir, history) : undefined;
         if (retained) log(`${p.pipelineName}: resuming from ${retained.kind} ${retained.path} of lost job ${retained.jobId}`);
         const jobId = await submit(p, retained?.path);
@@ -515,6 +536,7 @@ export interface CdcJobArgs {
   upgradeMode?: pulumi.Input<UpgradeMode>;
   savepointDir: pulumi.Input<string>;
   checkpointDir?: pulumi.Input<string>;
+  jobOptions?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   savepointNonce?: pulumi.Input<string | number>;
   timeoutMs?: pulumi.Input<number>;
   providerVersion?: pulumi.Input<string>;

@@ -22,15 +22,24 @@ export function renderAll(cfg: StackConfig): RenderedFiles {
     Array.from({ length: cfg.flink.taskManagers }, (_, i) => `# taskmanager-${i} also receives: taskmanager.host: taskmanager-${i}\n`).join("");
   const files: RenderedFiles = {
     "manifest.json": JSON.stringify(renderManifest(cfg, specs), null, 2) + "\n",
-    "starrocks/fe.conf": sr.renderFeConf(cfg),
-    "starrocks/cn.conf": sr.renderCnConf(cfg),
-    "flink/config.yaml": flinkConfig,
     "sql/mysql/schema.sql": mysql.schemaScript(cfg.source.database, tables, cfg.source.mode === "managed" ? cfg.source.sampleRows : 0),
     "sql/mysql/users.sql": mysql.usersScript(cfg.source.user, placeholder("CDC_PASSWORD")),
     "sql/starrocks/tables.sql": sr.tablesScript(cfg.starrocks.database, tables),
-    "sql/starrocks/storage-volume.sql": sr.storageVolumeScript(sr.volumeSpec(cfg), placeholder("MINIO_ROOT_USER"), placeholder("MINIO_ROOT_PASSWORD")),
     "sql/starrocks/users.sql": sr.starrocksUsersScript(cfg.starrocks.loaderUser, cfg.starrocks.database, placeholder("LOADER_PASSWORD")),
   };
+  // Files that only a part the stack runs receives.
+  if (cfg.starrocks.mode === "managed") {
+    files["starrocks/fe.conf"] = sr.renderFeConf(cfg);
+    files["starrocks/cn.conf"] = sr.renderCnConf(cfg);
+  }
+  if (cfg.flink.mode === "managed") files["flink/config.yaml"] = flinkConfig;
+  const volume = sr.volumeSpec(cfg);
+  if (volume) {
+    const [accessKey, secretKey] = volume && cfg.starrocks.storageVolume?.accessKey !== undefined
+      ? [cfg.starrocks.storageVolume.accessKey, placeholder("STARROCKS_VOLUME_SECRET_KEY")]
+      : [placeholder("MINIO_ROOT_USER"), placeholder("MINIO_ROOT_PASSWORD")];
+    files["sql/starrocks/storage-volume.sql"] = sr.storageVolumeScript(volume, accessKey, secretKey);
+  }
   const jobs = renderCdcJobs(cfg, { cdcPassword: placeholder("CDC_PASSWORD"), loaderPassword: placeholder("LOADER_PASSWORD") });
   for (const job of jobs) files[`sql/flink/${job.table}.sql`] = renderJobScript(job);
   return files;

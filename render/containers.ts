@@ -11,7 +11,7 @@ import { flinkProperties, propertiesText, s3PluginJar } from "./flink";
 import { secretPlaceholder } from "./sql";
 import { CN_CONF_PATH, CN_STORAGE_PATH, FE_CONF_PATH, FE_META_PATH, renderCnConf, renderFeConf } from "./starrocks";
 
-/** Every generated secret, by the placeholder name used in specs and rendered files. */
+/** Every secret of a stack, by the placeholder name used in specs and rendered files. */
 export const SECRET_NAMES = [
   "MYSQL_ROOT_PASSWORD",
   "CDC_PASSWORD",
@@ -19,8 +19,28 @@ export const SECRET_NAMES = [
   "MINIO_ROOT_PASSWORD",
   "STARROCKS_ROOT_PASSWORD",
   "LOADER_PASSWORD",
+  "STARROCKS_ADMIN_PASSWORD",
+  "STARROCKS_VOLUME_SECRET_KEY",
+  "FLINK_S3_SECRET_KEY",
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
+
+/** Credentials of systems the stack does not run: only secret config supplies them, never a generator. */
+export const CONFIG_ONLY_SECRETS: readonly SecretName[] = ["STARROCKS_ADMIN_PASSWORD", "STARROCKS_VOLUME_SECRET_KEY", "FLINK_S3_SECRET_KEY"];
+
+/** The secrets a stack uses, by its modes (SECRET_NAMES order). */
+export function stackSecretNames(cfg: StackConfig): SecretName[] {
+  const used = new Set<SecretName>(["CDC_PASSWORD", "LOADER_PASSWORD"]);
+  if (cfg.source.mode === "managed") used.add("MYSQL_ROOT_PASSWORD");
+  if (cfg.minio.enabled) {
+    used.add("MINIO_ROOT_USER");
+    used.add("MINIO_ROOT_PASSWORD");
+  }
+  used.add(cfg.starrocks.mode === "managed" ? "STARROCKS_ROOT_PASSWORD" : "STARROCKS_ADMIN_PASSWORD");
+  if (cfg.starrocks.storageVolume?.accessKey !== undefined) used.add("STARROCKS_VOLUME_SECRET_KEY");
+  if (cfg.flink.stateStore?.accessKey !== undefined) used.add("FLINK_S3_SECRET_KEY");
+  return SECRET_NAMES.filter((n) => used.has(n));
+}
 
 export const placeholder = (name: SecretName) => secretPlaceholder(name);
 
@@ -258,7 +278,16 @@ export function renderContainerSpecs(cfg: StackConfig): ContainerSpec[] {
     stopGraceSeconds: 30,
     dependsOn: ["jobmanager"],
   });
-  return specs;
+  return specs.filter((spec) => runsContainer(cfg, spec.role));
+}
+
+/** Whether the stack runs the container of this role: only the parts in managed mode do (MinIO when one of them needs it). */
+export function runsContainer(cfg: StackConfig, role: string): boolean {
+  if (role === "minio") return cfg.minio.enabled;
+  if (role === "mysql") return cfg.source.mode === "managed";
+  if (role.startsWith("starrocks-")) return cfg.starrocks.mode === "managed";
+  if (role === "jobmanager" || role === "sql-gateway" || role.startsWith("taskmanager-")) return cfg.flink.mode === "managed";
+  throw new Error(`unknown container role ${role}`);
 }
 
 /** Docker names of every volume the specs mount, with whether it holds data. */

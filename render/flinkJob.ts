@@ -51,6 +51,8 @@ export interface CdcJobSpec {
   serverIdRange: ServerIdRange;
   /** CREATE source, CREATE sink, INSERT; no trailing semicolons. Contains secrets unless placeholders were given. */
   statements: string[];
+  /** Execution config every statement carries besides pipeline.name (jobOptions); empty for a managed cluster. */
+  jobOptions: Record<string, string>;
 }
 
 export interface CdcSecrets {
@@ -87,6 +89,24 @@ export function serverIdRange(cfg: Pick<StackConfig, "source">, table: string): 
   }
   const start = cfg.source.cdcServerIdBase + index * SERVER_ID_BLOCK_WIDTH;
   return { start, end: start + p - 1 };
+}
+
+/**
+ * Job-level options for an external session cluster, whose configuration the stack does not write: the
+ * checkpoints mysql-cdc needs to leave its snapshot phase, the configured state locations (upgrades and loss
+ * recovery look there) with checkpoints kept on cancel, and the parallelism the server-id ranges are sized for.
+ * A managed cluster has the same values in its configuration (render/flink.ts), so its jobs carry none. Job-level
+ * checkpoint settings are read by CheckpointConfig#configure (Flink FLINK-24506); keys per flink.md §2.
+ */
+export function jobOptions(cfg: Pick<StackConfig, "flink" | "source">): Record<string, string> {
+  if (cfg.flink.mode === "managed") return {};
+  return {
+    "execution.checkpointing.interval": cfg.flink.checkpointInterval,
+    "execution.checkpointing.dir": cfg.flink.checkpointDir,
+    "execution.checkpointing.savepoint-dir": cfg.flink.savepointDir,
+    "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
+    "parallelism.default": String(cfg.source.parallelism),
+  };
 }
 
 export function pipelineName(cfg: Pick<StackConfig, "prefix">, table: string): string {
@@ -181,6 +201,7 @@ export function renderCdcJob(cfg: StackConfig, t: TableDef, secrets: CdcSecrets)
     table: t.name,
     pipelineName: pipelineName(cfg, t.name),
     serverIdRange: serverIdRange(cfg, t.name),
+    jobOptions: jobOptions(cfg),
     statements: [
       createTable(sourceTableName(t.name), t, sourceOptions(cfg, t, secrets.cdcPassword)),
       createTable(sinkTableName(t.name), t, sinkOptions(cfg, t, secrets.loaderPassword)),
@@ -212,7 +233,7 @@ export function renderJobScript(spec: CdcJobSpec): string {
   ];
   const header = [
     `-- CDC job ${spec.pipelineName}: MySQL table ${spec.table} -> StarRocks.`,
-    `-- Submit each statement separately, with execution config ${PIPELINE_NAME_KEY}=${spec.pipelineName}.`,
+    `-- Submit each statement separately, with execution config ${[`${PIPELINE_NAME_KEY}=${spec.pipelineName}`, ...Object.entries(spec.jobOptions ?? {}).map(([k, v]) => `${k}=${v}`)].join(", ")}.`,
     `-- MySQL server-id range ${spec.serverIdRange.start}-${spec.serverIdRange.end}. Secrets are placeholders.`,
   ].join("\n");
   return `${header}\n\n${masked.map((s) => s + ";").join("\n\n")}\n`;

@@ -30,15 +30,19 @@ export interface Manifest {
  */
 export function plannedResources(cfg: StackConfig): PlannedResource[] {
   const tables = replicatedTables(cfg.tables);
-  const r: PlannedResource[] = [{ type: "minio:Bucket", name: "bucket" }];
+  const r: PlannedResource[] = [];
+  if (cfg.minio.enabled) r.push({ type: "minio:Bucket", name: "bucket" });
   if (cfg.source.mode === "managed") {
     r.push({ type: "mysql:SourceSchema", name: "source-schema" });
     r.push({ type: "mysql:CdcUser", name: "cdc-user" });
   }
   r.push({ type: "mysql:SourcePreflight", name: "source-preflight" });
-  r.push({ type: "starrocks:RootPassword", name: "root-password" });
-  for (let i = 0; i < cfg.starrocks.cnCount; i++) r.push({ type: "starrocks:ComputeNode", name: `starrocks-cn-${i}-registration` });
-  r.push({ type: "starrocks:StorageVolume", name: "storage-volume" });
+  // An external cluster's root password and compute nodes belong to its operator.
+  if (cfg.starrocks.mode === "managed") {
+    r.push({ type: "starrocks:RootPassword", name: "root-password" });
+    for (let i = 0; i < cfg.starrocks.cnCount; i++) r.push({ type: "starrocks:ComputeNode", name: `starrocks-cn-${i}-registration` });
+  }
+  if (cfg.starrocks.storageVolume) r.push({ type: "starrocks:StorageVolume", name: "storage-volume" });
   r.push({ type: "starrocks:Database", name: "sink-database" });
   for (const t of tables) r.push({ type: "starrocks:Table", name: `sink-table-${t.name}` });
   r.push({ type: "starrocks:LoaderUser", name: "loader-user" });

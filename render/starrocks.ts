@@ -4,7 +4,7 @@
  * (Config.java / BE_configuration.md, CREATE_STORAGE_VOLUME.md, GRANT.md).
  */
 import { Column, ColumnType, TableDef } from "../catalog/tables";
-import { CONTAINER_PORTS, STORAGE_VOLUME_NAME, StackConfig, storagePaths } from "../config";
+import { CONTAINER_PORTS, STORAGE_VOLUME_NAME, StackConfig } from "../config";
 import { account, quoteIdent, quoteString } from "./sql";
 
 /** fe.conf for a shared-data FE. Replaces the image's file, so it carries the shell variables start_fe.sh reads. */
@@ -143,9 +143,10 @@ export interface VolumeSpec {
   region: string;
 }
 
-export function volumeSpec(cfg: StackConfig): VolumeSpec {
-  const paths = storagePaths(cfg);
-  return { name: STORAGE_VOLUME_NAME, location: paths.starrocksLocation, endpoint: paths.s3EndpointInNetwork, region: cfg.minio.region };
+/** The storage volume the stack manages, or undefined (external StarRocks without starrocksStorageVolume). */
+export function volumeSpec(cfg: StackConfig): VolumeSpec | undefined {
+  const sv = cfg.starrocks.storageVolume;
+  return sv && { name: STORAGE_VOLUME_NAME, location: sv.location, endpoint: sv.endpoint, region: sv.region };
 }
 
 export function volumeProperties(spec: VolumeSpec, accessKey: string, secretKey: string): Record<string, string> {
