@@ -400,23 +400,23 @@ export class FlinkFake {
     }
     const explain = /^EXPLAIN\s+PLAN\s+FOR\s+([\s\S]*)$/i.exec(text);
     const insertText = explain ? explain[1].trim() : text;
-    const insert = /^INSERT\s+INTO\s+`?(\w+)`?[\s\S]*?\bFROM\s+`?(\w+)`?/i.exec(insertText);
+    const insert = /^INSERT\s+INTO\s+`?(\w+)`?(?:[\s\S]*?\bFROM\s+`?(\w+)`?)?/i.exec(insertText);
     if (insert) {
       // Validation, then planning (which is where connectors check their options and the sink its table).
-      for (const name of [insert[2], insert[1]]) {
+      for (const name of [insert[2], insert[1]].filter((n): n is string => !!n)) {
         if (!tables.has(name)) {
           op.error = `org.apache.flink.table.api.ValidationException: SQL validation failed. From line 1, column 1 to line 1, column ${name.length}: Object '${name}' not found`;
           return op;
         }
       }
-      const ddl = [tables.get(insert[2])!, tables.get(insert[1])!];
+      const ddl = [insert[2] ? tables.get(insert[2])! : "", tables.get(insert[1])!].filter(Boolean);
       const planningError = this.mode.failPlanningWith?.(ddl);
       if (planningError) {
         op.error = planningError;
         return op;
       }
       if (explain) {
-        const plan = `== Abstract Syntax Tree ==\nLogicalSink(table=[default_catalog.default_database.${insert[1]}])\n+- LogicalTableScan(table=[[default_catalog, default_database, ${insert[2]}]])\n\n== Optimized Physical Plan ==\nSink(table=[default_catalog.default_database.${insert[1]}])\n+- TableSourceScan(table=[[default_catalog, default_database, ${insert[2]}]])\n`;
+        const plan = `== Abstract Syntax Tree ==\nLogicalSink(table=[default_catalog.default_database.${insert[1]}])\n+- LogicalTableScan(table=[[default_catalog, default_database, ${insert[2] ?? "values"}]])\n\n== Optimized Physical Plan ==\nSink(table=[default_catalog.default_database.${insert[1]}])\n+- TableSourceScan(table=[[default_catalog, default_database, ${insert[2] ?? "values"}]])\n`;
         op.result = { resultKind: "SUCCESS_WITH_CONTENT", columns: [{ name: "result", logicalType: varchar, comment: null }], data: [{ kind: "INSERT", fields: [plan] }] };
         return op;
       }
@@ -437,7 +437,7 @@ export class FlinkFake {
         ddl,
         executionConfig,
         vertices: [
-          { id: hex(16), name: `Source: ${insert[2]}[1]`, parallelism, status: "CREATED" },
+          { id: hex(16), name: `Source: ${insert[2] ?? "Values"}[1]`, parallelism, status: "CREATED" },
           { id: hex(16), name: `ConstraintEnforcer[2] -> Sink: ${insert[1]}[2]`, parallelism, status: "CREATED" },
         ],
         exceptions: [],
@@ -538,7 +538,7 @@ export class FlinkFake {
           maxParallelism: -1,
           now: Date.now(),
           timestamps: { CREATED: job.startTime, RUNNING: job.startTime },
-          vertices: job.vertices.map((v) => ({ id: v.id, slotSharingGroupId: "a".repeat(32), name: v.name, maxParallelism: 128, parallelism: v.parallelism, status: v.status, "start-time": job.startTime, "end-time": -1, duration: Date.now() - job.startTime, tasks: { [v.status]: v.parallelism }, metrics: {} })),
+          vertices: job.vertices.map((v) => ({ id: v.id, name: v.name, maxParallelism: 128, parallelism: v.parallelism, status: v.status, "start-time": job.startTime, "end-time": -1, duration: Date.now() - job.startTime, tasks: { [v.status]: v.parallelism }, metrics: {} })),
           "status-counts": this.taskCounts(job),
           plan: { jid: job.jid, name: job.name, type: "STREAMING", nodes: [] },
         });
