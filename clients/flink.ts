@@ -410,7 +410,7 @@ export class FlinkClient {
     const entry = json?.exceptionHistory?.entries?.[0];
     const text: string | undefined = entry?.stacktrace ?? json?.["root-exception"] ?? entry?.exceptionName;
     if (!text) return undefined;
-    return { timestamp: Number(entry?.timestamp ?? json?.timestamp ?? 0), text: this.scrub(firstLines(text)) };
+    return { timestamp: Number(entry?.timestamp ?? json?.timestamp ?? 0), text: this.scrub(traceSummary(text)) };
   }
 
   /** Root cause of a job's most recent failure, if the JobManager has one. */
@@ -440,7 +440,7 @@ export class FlinkClient {
     const status = json?.status?.id === "COMPLETED" ? "COMPLETED" : "IN_PROGRESS";
     const op = json?.operation ?? {};
     const fc = op["failure-cause"];
-    const failureCause = fc ? this.scrub(firstLines(String(fc["stack-trace"] ?? fc["class"] ?? "unknown failure"))) : undefined;
+    const failureCause = fc ? this.scrub(traceSummary(String(fc["stack-trace"] ?? fc["class"] ?? "unknown failure"))) : undefined;
     return { status, location: op.location, failureCause };
   }
 
@@ -551,6 +551,18 @@ function triggerId(json: any, jobId: string): string {
   const id = json?.["request-id"];
   if (!id) throw new Error(`Flink JobManager returned no request-id for job ${jobId}`);
   return String(id);
+}
+
+/**
+ * A Java stack trace in one line: its first line and its deepest "Caused by:" line. Flink's root exceptions
+ * are wrappers ("Global failure triggered by OperatorCoordinator for 'Source: ...'"); the deepest cause is the
+ * reason (e.g. "java.sql.SQLException: Access denied for user ..."). Without causes: the first lines.
+ */
+export function traceSummary(trace: string): string {
+  const lines = trace.split("\n").map((l) => l.trim()).filter(Boolean);
+  const causes = lines.filter((l) => l.startsWith("Caused by:"));
+  if (!causes.length) return firstLines(trace);
+  return clip(`${clip(lines[0], 300)} | ${causes[causes.length - 1]}`, 800);
 }
 
 /** The first `n` non-empty lines of a (possibly multi-KB) message, joined, at most `max` characters. */

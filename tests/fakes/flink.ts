@@ -271,8 +271,10 @@ export class FlinkFake {
 
   private recordFailure(job: FakeJob, cause: string): void {
     job.failures++;
-    const name = cause.split(":")[0].trim() || "java.lang.RuntimeException";
-    job.exceptions.unshift({ exceptionName: name, stacktrace: `${cause}\n\tat fake.Task.invoke(Task.java:1)\n\tat fake.Task.run(Task.java:2)`, timestamp: this.now() });
+    // As Flink 1.20 records a source failure: a wrapper naming the operator, the reason in the deepest "Caused by:".
+    const wrapper = `org.apache.flink.util.FlinkException: Global failure triggered by OperatorCoordinator for '${job.vertices[0]?.name ?? "Source"}' (operator ${job.vertices[0]?.id ?? "0"}).`;
+    const trace = [wrapper, "\tat org.apache.flink.runtime.operators.coordination.OperatorCoordinatorHolder$LazyInitializedCoordinatorContext.failJob(OperatorCoordinatorHolder.java:651)", `Caused by: ${cause}`, "\tat fake.Task.invoke(Task.java:1)"].join("\n");
+    job.exceptions.unshift({ exceptionName: "org.apache.flink.util.FlinkException", stacktrace: trace, timestamp: this.now() });
   }
 
   private setVertices(job: FakeJob, status: FakeVertexState): void {
