@@ -217,6 +217,15 @@ describeReal("CdcJob provider on real Flink", () => {
     expect((await flink.findJobsByName(outs.pipelineName)).filter((j) => j.state === "RUNNING").map((j) => j.jid)).toEqual([outs.jobId]);
   });
 
+  test("a sink table StarRocks does not have fails planning: the connector checks the table over JDBC when the INSERT is planned", async () => {
+    const missing = inputs.statements.map((s, i) => (i === 1 ? s.replace("'table-name' = 'orders'", "'table-name' = 'orders_missing'") : s));
+    expect(missing[1]).toContain("orders_missing");
+    const err: Error = await provider.update!(outs.pipelineName, outs, await checked({ statements: missing })).then(() => { throw new Error("update succeeded"); }, (e) => e);
+    expect(err.message).toMatch(new RegExp(`do not plan in Flink, so job ${outs.jobId} keeps running unchanged`));
+    expect(err.message).not.toContain(LOADER_PASSWORD);
+    expect((await flink.getJob(outs.jobId))?.state).toBe("RUNNING");
+  });
+
   test("a new job that cannot run after the stop: the old statements come back from the same savepoint", async () => {
     // A source host:port where no MySQL listens: plans fine, fails when the source connects.
     const news = await checked({ statements: inputs.statements.map((s) => s.replace(`'port' = '${source.db.port}'`, "'port' = '1'")) });
