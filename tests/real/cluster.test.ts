@@ -73,4 +73,26 @@ describeReal("real Flink cluster", () => {
     const seq = (p: string) => Number(/chk-(\d+)$/.exec(p)![1]);
     expect(seq(retained!.path)).toBeGreaterThanOrEqual(seq(external!));
   });
+
+  test("a SIGKILLed TaskManager is gone, and a started one registers", async () => {
+    const ids = async () => (((await (await fetch(`${tier.restUrl}/taskmanagers`)).json()) as { taskmanagers: Array<{ id: string }> }).taskmanagers).map((t) => t.id);
+    const before = await ids();
+    expect(before.length).toBeGreaterThanOrEqual(1);
+    await tier.killTaskManager();
+    await tier.startTaskManager();
+    expect((await ids()).some((id) => !before.includes(id))).toBe(true);
+  });
+
+  test("a SIGKILLed JobManager comes back on the same ports, without the jobs it ran", async () => {
+    const jobsBefore = (await flink.listJobsOverview()).length;
+    expect(jobsBefore).toBeGreaterThanOrEqual(1);
+    await tier.killJobManager();
+    await expect(fetch(`${tier.restUrl}/overview`)).rejects.toThrow();
+    await tier.startJobManager({ freshTaskManager: true });
+    const overview = (await (await fetch(`${tier.restUrl}/overview`)).json()) as { taskmanagers: number };
+    expect(overview.taskmanagers).toBeGreaterThanOrEqual(1);
+    // A session cluster without HA keeps no job store: the restarted JobManager knows no job.
+    expect(await flink.listJobsOverview()).toEqual([]);
+    expect((await flink.getInfo()).version).toBe("1.20.3");
+  });
 });

@@ -58,6 +58,8 @@ export interface RunningTier {
   checkpointDir: string;
   savepointDir: string;
   processes: Partial<Record<TierProcess, ProcessInfo>>;
+  /** The Jest process that started the tier; while it lives, other runs leave this one alone. */
+  ownerPid: number;
   /** Seconds globalSetup took to bring the tier up. */
   startupSeconds: number;
 }
@@ -203,6 +205,24 @@ export function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Pids of the processes whose working directory is the run folder: every process the tier starts runs
+ * there, so this finds them even when the state file is lost (a deleted folder reads as "<dir> (deleted)").
+ */
+export function processesIn(runDir: string): number[] {
+  const out: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
+      if (cwd === runDir || cwd.startsWith(runDir + "/") || cwd === `${runDir} (deleted)`) out.push(Number(entry));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return out;
+}
+
 /** Sends a signal to a recorded process and waits until it is gone. */
 export async function stopProcess(state: RunningTier, name: TierProcess, signal: NodeJS.Signals = "SIGTERM", timeoutMs = 20_000): Promise<void> {
   const info = state.processes[name];
@@ -329,7 +349,9 @@ export function logOffsets(logDir: string): Record<string, number> {
 
 function readFrom(file: string, offset: number): string {
   const size = fs.statSync(file).size;
-  if (size <= offset) return "";
+  // A smaller file than before was rolled over (log4j keeps the old one as .log.1): read it whole.
+  if (size < offset) offset = 0;
+  if (size === offset) return "";
   const fd = fs.openSync(file, "r");
   try {
     const buf = Buffer.alloc(Math.min(size - offset, 4 * 1024 * 1024));

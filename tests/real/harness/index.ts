@@ -11,7 +11,10 @@
  *     killTaskManager()  SIGKILL of the TaskManager process
  *     startTaskManager() start a TaskManager again; resolves when a new one has registered
  *     killJobManager()   SIGKILL of the JobManager (a session cluster without HA forgets its jobs)
- *     startJobManager()  start it again on the same ports; resolves when REST answers and a TaskManager is registered
+ *     startJobManager(o?) start it again on the same ports; resolves when REST answers and a TaskManager is
+ *                        registered. The running TaskManager notices the lost JobManager only by heartbeat
+ *                        (heartbeat.timeout, 50 s by default), so that takes about 50 s; with
+ *                        { freshTaskManager: true } the TaskManager is SIGKILLed and replaced instead (~10 s)
  *     cancelAllJobs()    cancel every job that is not finished, and wait until they are
  *     logExcerpt(p?)     error/exception lines (or lines matching p) from the JM, TM, gateway and S3 logs
  *
@@ -36,7 +39,7 @@ export interface RealTier {
   killTaskManager(): Promise<void>;
   startTaskManager(): Promise<void>;
   killJobManager(): Promise<void>;
-  startJobManager(): Promise<void>;
+  startJobManager(opts?: { freshTaskManager?: boolean }): Promise<void>;
   cancelAllJobs(): Promise<void>;
   logExcerpt(pattern?: RegExp): string;
 }
@@ -100,14 +103,19 @@ export async function realTier(): Promise<RealTier> {
       await stopProcess(st, "jobmanager", "SIGKILL");
       save(st);
     },
-    async startJobManager() {
+    async startJobManager(opts: { freshTaskManager?: boolean } = {}) {
       const st = load();
       if (st.processes.jobmanager && alive(st.processes.jobmanager.pid)) throw new Error(`the JobManager is already running (pid ${st.processes.jobmanager.pid})`);
+      if (opts.freshTaskManager) await stopProcess(st, "taskmanager", "SIGKILL");
       spawnRole(st, "jobmanager");
       save(st);
       await jobManagerReady(st);
-      // The running TaskManager reconnects by itself to the JobManager at the same address.
-      await taskManagersRegistered(st, 1);
+      if (opts.freshTaskManager) {
+        spawnRole(st, "taskmanager");
+        save(st);
+      }
+      // Otherwise the running TaskManager reconnects by itself once its heartbeat to the old one times out.
+      await taskManagersRegistered(st, 1, 120_000);
     },
     async cancelAllJobs() {
       const st = load();

@@ -3,7 +3,7 @@
  * the catalog's schema and sample rows, the CDC user with the grants mysql-cdc needs, and the StackConfig
  * (sourceMode external) whose rendered jobs read from it.
  */
-import { findTable } from "../../../catalog/tables";
+import { replicatedTables } from "../../../catalog/tables";
 import { query, withMysql } from "../../../clients/mysql";
 import { RawConfig, StackConfig, resolveConfig } from "../../../config";
 import { createCdcUserSql, createDatabaseSql, createTableSql, grantCdcSql, sampleRowsSql } from "../../../render/mysql";
@@ -36,8 +36,8 @@ export async function startCdcSource(opts: { tables: string[]; sampleRows?: numb
   );
   const sql = <T>(statement: string, params?: unknown[]) => withMysql(root, {}, (c) => query(c, statement, params)) as Promise<T[]>;
   await sql(createDatabaseSql(cfg.source.database));
-  for (const name of cfg.tables) {
-    const t = findTable(name);
+  // Every table a job reads: the selected ones and the internal heartbeat table.
+  for (const t of replicatedTables(cfg.tables)) {
     await sql(createTableSql(cfg.source.database, t));
     const rows = sampleRowsSql(cfg.source.database, t, opts.sampleRows ?? 5);
     if (rows) await sql(rows);

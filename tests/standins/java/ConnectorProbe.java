@@ -1,6 +1,8 @@
 import com.starrocks.connector.flink.manager.StarRocksSinkTable;
 import com.starrocks.connector.flink.row.sink.StarRocksISerializer;
 import com.starrocks.connector.flink.row.sink.StarRocksSerializerFactory;
+import com.starrocks.connector.flink.table.sink.ExactlyOnceLabelGeneratorFactory;
+import com.starrocks.connector.flink.table.sink.LingeringTransactionAborter;
 import com.starrocks.connector.flink.table.sink.StarRocksSinkOptions;
 import com.starrocks.connector.flink.table.sink.StarRocksSinkSemantic;
 import com.starrocks.connector.flink.tools.JsonWrapper;
@@ -13,6 +15,7 @@ import org.apache.flink.table.api.TableSchema;
 
 import java.math.BigDecimal;
 import java.util.Arrays;
+import java.util.Collections;
 
 /**
  * Drives the REAL StarRocks Flink connector (flink-connector-starrocks 1.2.10) without a Flink cluster,
@@ -21,7 +24,10 @@ import java.util.Arrays;
  * (information_schema + current_version over JDBC, primary-key check that turns on upsert/delete),
  * StarRocksSinkOptions#getProperties (headers, `columns` with `__op`), the connector's row serializer,
  * and StreamLoadManagerV2 with the loader it picks. Then it flushes (at-least-once: loads and commits)
- * or flushes, snapshots, prepares and commits (exactly-once, as checkpoints do).
+ * or flushes, snapshots, prepares and commits (exactly-once, as checkpoints do). Exactly-once opens as
+ * the sink function does on a fresh start (no restored state): ExactlyOnceLabelGeneratorFactory labels
+ * ({prefix}-{table}-{subtask}-{id}, ids from 1) and the LingeringTransactionAborter run first.
+ * With PROBE_WAIT_STDIN=1 it reads one line from stdin after "loader ..." before loading.
  *
  * Table: (id BIGINT key, name VARCHAR, amount DECIMAL(10,2)). Rows: "id:name:amount:op" with op 0
  * (upsert) or 1 (delete); "-" is NULL. Prints "probe ...", "loader ...", "headers ...", "done".
@@ -76,8 +82,20 @@ public class ConnectorProbe {
         System.out.println("headers " + properties.getHeaders() + " table " + properties.getDefaultTableProperties().getProperties());
         boolean atLeastOnce = options.getSemantic() == StarRocksSinkSemantic.AT_LEAST_ONCE;
         StreamLoadManagerV2 manager = new StreamLoadManagerV2(properties, atLeastOnce);
+        if (!atLeastOnce) {
+            manager.setLabelGeneratorFactory(new ExactlyOnceLabelGeneratorFactory(labelPrefix, 1, 0, 0));
+        }
         manager.init();
+        if (!atLeastOnce) {
+            new LingeringTransactionAborter(labelPrefix, 0, 0, options.getAbortCheckNumTxns(), options.getDbTables(),
+                    Collections.emptyList(), manager.getStreamLoader()).execute();
+        }
         System.out.println("loader " + manager.getStreamLoader().getClass().getSimpleName());
+        System.out.flush();
+        if ("1".equals(System.getenv("PROBE_WAIT_STDIN"))) {
+            // Lets a test change the server's behaviour between set-up and the first load.
+            new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+        }
         try {
             for (String row : rows) {
                 String[] f = row.split(":", -1);

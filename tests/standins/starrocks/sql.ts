@@ -72,7 +72,7 @@ function showVariables(sql: string): FakeResult | undefined {
 
 /** information_schema.COLUMNS for one table, from the FE's catalog (StarRocks' column set and types). */
 function infoSchemaColumns(fe: StarRocksFeFake, sql: string): FakeResult | undefined {
-  const m = /^SELECT\s+([\s\S]+?)\s+FROM\s+`?information_schema`?\s*\.\s*`?COLUMNS`?\s+WHERE\s+([\s\S]+)$/i.exec(sql);
+  const m = /^SELECT\s+([\s\S]+?)\s+FROM\s+`?information_schema`?\s*\.\s*`?COLUMNS`?\s+WHERE\s+([\s\S]+?)(?:\s+ORDER\s+BY\s+`?ORDINAL_POSITION`?)?$/i.exec(sql);
   if (!m) return undefined;
   const cond = (col: string) => {
     const c = new RegExp(`\`?${col}\`?\\s*=\\s*'((?:[^'\\\\]|\\\\.|'')*)'`, "i").exec(m[2]);
@@ -81,7 +81,10 @@ function infoSchemaColumns(fe: StarRocksFeFake, sql: string): FakeResult | undef
   const db = cond("TABLE_SCHEMA");
   const name = cond("TABLE_NAME");
   if (db === undefined || name === undefined) throw new SqlError("StarRocks stand-in: information_schema.COLUMNS is answered only for TABLE_SCHEMA = '...' AND TABLE_NAME = '...'");
-  const wanted = m[1].split(",").map((s) => s.trim().replace(/`/g, ""));
+  const items = m[1].split(",").map((s) => /^`?(\w+)`?(?:\s+AS\s+`?(\w+)`?)?$/i.exec(s.trim()));
+  if (items.some((x) => !x)) throw new SqlError(`StarRocks stand-in: information_schema.COLUMNS select list not implemented: ${m[1]}`);
+  const wanted = items.map((x) => x![1]);
+  const labels = items.map((x) => x![2] ?? x![1]);
   const t = fe.databases.get(db)?.get(name);
   const typed: Record<string, (n: string) => FakeColumnDef> = {
     ORDINAL_POSITION: num, COLUMN_SIZE: num, DECIMAL_DIGITS: num, NUMERIC_PRECISION: num, NUMERIC_SCALE: num, CHARACTER_MAXIMUM_LENGTH: num,
@@ -104,7 +107,7 @@ function infoSchemaColumns(fe: StarRocksFeFake, sql: string): FakeResult | undef
     };
     return wanted.map((w) => values[w.toUpperCase()]);
   });
-  return rows(wanted.map((w) => (typed[w.toUpperCase()] ?? str)(w)), data);
+  return rows(wanted.map((w, i) => (typed[w.toUpperCase()] ?? str)(labels[i])), data);
 }
 
 /** Verb and privilege of a statement relayed to the store; undefined = not relayed. */
@@ -141,6 +144,7 @@ export function standInSqlHooks(fe: () => StarRocksFeFake, store: Store, opts: S
       if (/^SHOW\s+WARNINGS$/i.test(sql)) return rows(["Level", num("Code"), "Message"], []);
       if ((m = /^SELECT\s+current_version\(\s*\)(?:\s+AS\s+`?(\w+)`?)?$/i.exec(sql))) return rows([str(m[1] ?? "current_version()")], [[opts.version]]);
       if (/^SELECT\s+DATABASE\(\s*\)$/i.test(sql)) return rows(["DATABASE()"], [[session.database ?? null]]);
+      if (/^SELECT\s+VERSION\(\s*\)$/i.test(sql)) return rows(["VERSION()"], [[VARIABLES.version]]);
       const cols = infoSchemaColumns(fe(), sql);
       if (cols) return cols;
       if ((m = /^USE\s+`?([^`\s]+)`?$/i.exec(sql))) {
