@@ -2,12 +2,11 @@
  * A rendered CDC job that cannot work must fail where an operator sees it (submission or start), not
  * run or restart forever while the provider reports success.
  *
- * Known defect, marked with test.failing so the suite stays green until it is fixed (then this test
- * fails and the marker must go): with a wrong source password the job reaches RUNNING, mysql-cdc's split
- * enumerator fails at once ("Access denied for user 'flink_cdc'"), and Flink 1.20's default restart
- * strategy with checkpointing on (exponential-delay, unbounded attempts) puts it back to RUNNING, again
- * and again. FlinkClient.waitForJobRunning, which the CdcJob provider's submit ends with, returns at the
- * first RUNNING, so `pulumi up` reports a healthy job that never reads a row.
+ * With a wrong source password the job reaches RUNNING and mysql-cdc's split enumerator fails at once
+ * ("Access denied for user 'flink_cdc'"). Under Flink 1.20's default restart strategy with checkpointing on
+ * (exponential-delay, unbounded attempts) it would go back to RUNNING forever; the rendered failure-rate
+ * strategy (render/flink.ts RESTART_STRATEGY) ends it in FAILED, and the CdcJob provider's readiness
+ * (FlinkClient.waitForJobReady) fails at its first exception (tests/real/cdcJob.test.ts).
  */
 import { findTable } from "../../catalog/tables";
 import { FlinkClient, FlinkJobFailedError, TERMINAL_JOB_STATES } from "../../clients/flink";
@@ -30,7 +29,7 @@ describeReal("rendered CDC job that cannot read its source", () => {
     await source?.stop();
   });
 
-  test.failing("a wrong source password fails at submission or start, with MySQL's access-denied error", async () => {
+  test("a wrong source password fails at submission or start, with MySQL's access-denied error", async () => {
     const spec = renderCdcJob(source!.cfg, findTable("customers"), { cdcPassword: "not-the-password", loaderPassword: "unused" });
     const [src, sink, insert] = spec.statements;
     const statements = [src, sink.replace(/WITH \([\s\S]*\)$/, "WITH (\n  'connector' = 'blackhole'\n)"), insert];
@@ -41,7 +40,8 @@ describeReal("rendered CDC job that cannot read its source", () => {
       for (const s of statements) jobId = (await flink.runStatement(session, s, { [PIPELINE_NAME_KEY]: spec.pipelineName })).jobID ?? jobId;
       await flink.waitForJobRunning(jobId!, 60_000);
       // RUNNING is not enough: the job must not keep running (or restarting) on a source it cannot read.
-      const state = await flink.waitForJobState(jobId!, TERMINAL_JOB_STATES, 20_000);
+      // failure-rate: the 4th failure within 5 min, 10 s apart, fails the job (about 30-40 s).
+      const state = await flink.waitForJobState(jobId!, TERMINAL_JOB_STATES, 90_000);
       outcome = `job reached ${state}: ${(await flink.jobFailureCause(jobId!)) ?? ""}`;
     } catch (err) {
       outcome = err instanceof FlinkJobFailedError ? `job ${err.state}: ${err.cause}` : `submission failed: ${(err as Error).message}`;
