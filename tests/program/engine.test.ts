@@ -41,7 +41,8 @@ describe("declaredResources", () => {
   test("inputs arrive as the provider host gets them: secrets unwrapped, the serialized provider included", () => {
     const job = declared.find((r) => r.name === "cdc-job-orders")!;
     expect(job.inputs.s3SecretKey).toBe("sk");
-    expect(job.inputs.statements[0]).toContain("'password' = 'src-pw'");
+    expect(job.inputs.cdcPassword).toBe("src-pw");
+    expect(job.inputs.statements[0]).toContain("'password' = '${CDC_PASSWORD}'");
     expect(job.inputs.__provider).toBe(job.providerText);
     expect(declared.find((r) => r.name === "sink-database")!.inputs).toMatchObject({ host: "fe", port: 9030, user: "root", password: "admin-pw" });
   });
