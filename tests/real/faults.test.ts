@@ -136,7 +136,7 @@ describeReal("CDC pipeline on real Flink survives faults without losing rows", (
     const spec = (await import("../../render/flinkJob")).renderCdcJob(cfg, findTable("products"), { cdcPassword: "not-the-password", loaderPassword: sink.loaderPassword });
     const timeoutMs = 60_000;
     const started = Date.now();
-    const create = jobs.provider.create!(jobInputs(cfg, spec, flinkEndpoints(tier), timeoutMs));
+    const create = jobs.provider.create!(jobInputs(cfg, spec, flinkEndpoints(tier), timeoutMs, { cdcPassword: "not-the-password", loaderPassword: sink.loaderPassword }));
     await expect(create).rejects.toThrow(/Access denied for user 'flink_cdc'/);
     expect(Date.now() - started).toBeLessThan(timeoutMs + 15_000);
     await create.catch((err: Error) => expect(err.message).not.toContain("not-the-password"));

@@ -14,10 +14,13 @@ import { FlinkClient, TERMINAL_JOB_STATES } from "../../clients/flink";
 import { CdcJobSpec, renderCdcJobs } from "../../render/flinkJob";
 import { createCdcUserSql, createDatabaseSql, createTableSql, grantCdcSql, sampleRowsSql } from "../../render/mysql";
 import { quoteIdent } from "../../render/sql";
+import { createLoaderUserSql, grantLoaderSql, starrocksCreateDatabaseSql, starrocksCreateTableSql } from "../../render/starrocks";
+import { StarRocksStandIn, startStarRocksStandIn } from "../standins/starrocks";
 import { MariaDbServer, startMariaDb } from "../helpers/mariadb";
 
 export const CDC_USER = "flink_cdc";
 export const DATABASE = "shop";
+export const LOADER_USER = "flink_loader";
 
 // ------------------------------------------------------------------ source
 
@@ -149,11 +152,18 @@ export interface Jobs {
   log: string[];
 }
 
-export function jobInputs(cfg: StackConfig, spec: CdcJobSpec, flink: FlinkEndpoints, timeoutMs: number): CdcJobInputs {
+/**
+ * The provider's inputs for one job, as components/cdcJobs.ts passes them. The statements carry the real
+ * passwords and the passwords are given on their own as well, so the inputs suit a provider that
+ * substitutes password placeholders and one that takes the statements as they are.
+ */
+export function jobInputs(cfg: StackConfig, spec: CdcJobSpec, flink: FlinkEndpoints, timeoutMs: number, secrets: { cdcPassword: string; loaderPassword: string }): CdcJobInputs {
+  void cfg;
   return {
     gatewayUrl: flink.gatewayUrl,
     restUrl: flink.restUrl,
     statements: spec.statements,
+    ...secrets,
     pipelineName: spec.pipelineName,
     table: spec.table,
     serverIdRange: spec.serverIdRange,
@@ -177,7 +187,8 @@ export async function deployJobs(cfg: StackConfig, source: Source, sink: SinkEnd
   const provider = createCdcJobProvider({ log: (m) => log.push(m), pollInitialMs: 250, pollMaxMs: 1000 });
   const specs = renderCdcJobs(cfg, { cdcPassword: source.cdcPassword, loaderPassword: sink.loaderPassword });
   const outputs = new Map<string, CdcJobOutputs>();
-  const inputs = (table: string) => jobInputs(cfg, specs.find((s) => s.table === table)!, flink, timeoutMs);
+  const secrets = { cdcPassword: source.cdcPassword, loaderPassword: sink.loaderPassword };
+  const inputs = (table: string) => jobInputs(cfg, specs.find((s) => s.table === table)!, flink, timeoutMs, secrets);
   await Promise.all(
     specs.map(async (s) => {
       const checked = await provider.check!({}, inputs(s.table));
@@ -237,6 +248,8 @@ export class SourceWriter {
   private paused = false;
   private loop?: Promise<void>;
   private readonly live = new Map<string, bigint[]>();
+  /** Operations per table, so every table gets inserts, updates and deletes. */
+  private readonly ops = new Map<string, number>();
   private next: bigint;
   private op = 0;
   /** Last error seen (for failure messages). */
@@ -308,7 +321,9 @@ export class SourceWriter {
     const keyCol = t.key[0];
     const live = this.live.get(t.name)!;
     const others = t.columns.filter((c) => c.name !== keyCol).map((c) => c.name);
-    const kind = this.op % 10 === 9 && live.length > 2 ? "delete" : this.op % 5 === 4 && live.length > 0 ? "update" : "insert";
+    const n = this.ops.get(t.name) ?? 0;
+    this.ops.set(t.name, n + 1);
+    const kind = n % 10 === 9 && live.length > 2 ? "delete" : n % 5 === 4 && live.length > 0 ? "update" : "insert";
     if (kind === "delete") {
       const key = live[0];
       return {
@@ -321,7 +336,7 @@ export class SourceWriter {
     }
     if (kind === "update") {
       const key = live[live.length - 1];
-      const sets = others.map((c) => `${quoteIdent(c)} = ${columnValue(t, c, key, this.op)}`).join(", ");
+      const sets = others.map((c) => `${quoteIdent(c)} = ${columnValue(t, c, key, n)}`).join(", ");
       return { text: `UPDATE ${quoteIdent(t.name)} SET ${sets} WHERE ${quoteIdent(keyCol)} = ${key}`, commit: () => void this.stats.updates++ };
     }
     const key = this.next;
@@ -414,11 +429,51 @@ export interface Sink extends SinkEndpoints {
   query: SinkQuery;
   /** Makes every Stream Load fail ("error") or stall ("hang") for `ms`. */
   failLoadsFor(ms: number, mode: "error" | "hang"): void;
+  /** The stand-in itself (its load records explain a failure). */
+  standIn: StarRocksStandIn;
   stop(): Promise<void>;
 }
 
-/** Starts the stand-in with the catalog's tables (default: all of them) in its sink database. */
-export async function startSink(tables: readonly string[] = TABLES.map((t) => t.name)): Promise<Sink> {
-  void tables;
-  throw new Error("the StarRocks stand-in is not available on this branch yet");
+/**
+ * Starts the StarRocks stand-in (tests/standins/starrocks.ts) as a deployed stack leaves StarRocks: the
+ * sink database, the catalog's Primary Key tables (the project's own StarRocks DDL, default: every
+ * table) and the loader user with its grants, created through the stand-in's MySQL protocol.
+ */
+export async function startSink(tables: readonly string[] = TABLES.map((t) => t.name), loaderPassword = "loader-Secret-1"): Promise<Sink> {
+  const standIn = await startStarRocksStandIn({ preset: "ready" });
+  try {
+    const admin = await mysql.createConnection({ host: standIn.host, port: standIn.queryPort, user: "root", password: standIn.rootPassword });
+    try {
+      const stmts = [
+        starrocksCreateDatabaseSql(DATABASE),
+        ...tables.map((name) => starrocksCreateTableSql(DATABASE, findTable(name))),
+        createLoaderUserSql(LOADER_USER, loaderPassword),
+        grantLoaderSql(LOADER_USER, DATABASE),
+      ];
+      for (const sql of stmts) await admin.query(sql);
+    } finally {
+      await admin.end();
+    }
+    const s = standIn.store.server;
+    const reader = await mysql.createConnection({ host: s.host, port: s.port, user: s.user, password: s.password, database: DATABASE, supportBigNumbers: true, bigNumberStrings: true, dateStrings: true });
+    reader.on("error", () => undefined);
+    return {
+      jdbcUrl: `jdbc:mysql://${standIn.host}:${standIn.queryPort}`,
+      loadUrl: `${standIn.host}:${standIn.httpPort}`,
+      database: DATABASE,
+      loaderUser: LOADER_USER,
+      loaderPassword,
+      mysqlUrl: `mysql://${LOADER_USER}:${encodeURIComponent(loaderPassword)}@${standIn.host}:${standIn.queryPort}/${DATABASE}`,
+      query: async <T>(sql: string) => (await reader.query(sql))[0] as unknown as T[],
+      failLoadsFor: (ms, mode) => standIn.failLoadsFor(ms, mode),
+      standIn,
+      stop: async () => {
+        await reader.end().catch(() => reader.destroy());
+        await standIn.stop();
+      },
+    };
+  } catch (err) {
+    await standIn.stop();
+    throw err;
+  }
 }
