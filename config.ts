@@ -7,6 +7,7 @@
  * the value and what is allowed.
  */
 import { SELECTABLE_TABLES } from "./catalog/tables";
+import { flinkPins, pinnedFlinkImage } from "./render/pins";
 
 export const PROJECT = "starrocks-cdc";
 
@@ -39,7 +40,8 @@ export const CONFIG_SCHEMA = {
   mysqlImage: { type: "string", default: "mysql:8.0.44", description: "Managed MySQL image (pinned tag)." },
   minioImage: { type: "string", default: "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z", description: "MinIO image (pinned tag; MinIO no longer publishes to Docker Hub)." },
   starrocksVersion: { type: "string", default: "3.5.12", description: "Tag of starrocks/fe-ubuntu and starrocks/cn-ubuntu." },
-  flinkImage: { type: "string", default: "flink:1.20.3-scala_2.12-java17", description: "Flink base image; the connector image is built FROM it. Must be a Flink 1.20.x Java 17 tag." },
+  // The default follows assets/flink/pins.txt, the version the connector jars are pinned for.
+  flinkImage: { type: "string", default: pinnedFlinkImage(), description: "Flink base image; the connector image is built FROM it. Must be a Flink 1.20.x Java 17 tag." },
   bucket: { type: "string", default: "starrocks-cdc", description: "MinIO bucket holding StarRocks data (prefix starrocks/) and Flink checkpoints and savepoints (prefix flink/)." },
   s3Region: { type: "string", default: "us-east-1", description: "Region name given to S3 clients of MinIO." },
   cnCount: { type: "integer", default: 1, description: "Number of StarRocks compute nodes (1-16)." },
@@ -316,8 +318,11 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
   const starrocksVersion = read("starrocksVersion") as string;
   if (!/^\d+\.\d+\.\d+$/.test(starrocksVersion)) problems.push(`starrocksVersion: "${starrocksVersion}" is not a pinned patch version such as 3.5.12`);
   const flinkBase = read("flinkImage") as string;
-  const flinkMatch = /^flink:(1\.20\.\d+)-scala_2\.12-java17$/.exec(flinkBase);
-  if (!flinkMatch) problems.push(`flinkImage: "${flinkBase}" is not a pinned Flink 1.20 Java 17 tag such as flink:1.20.3-scala_2.12-java17`);
+  // The connector jars (assets/flink/pins.txt) are built for one Flink minor line; any patch of it fits.
+  const pinnedLine = flinkPins().flinkVersion.split(".").slice(0, 2).join(".");
+  const flinkMatch = /^flink:(\d+\.\d+)\.\d+-scala_2\.12-java17$/.exec(flinkBase);
+  const flinkVersion = flinkMatch && flinkMatch[1] === pinnedLine ? flinkBase.slice("flink:".length).split("-")[0] : undefined;
+  if (!flinkVersion) problems.push(`flinkImage: "${flinkBase}" is not a pinned Flink ${pinnedLine} Java 17 tag such as ${pinnedFlinkImage()}`);
 
   const cnMemLimit = read("cnMemLimit") as string;
   if (!/^(\d+(\.\d+)?[KMGT]?|\d{1,2}%|100%)$/.test(cnMemLimit)) problems.push(`cnMemLimit: "${cnMemLimit}" is not a size such as 4G or a percentage such as 80%`);
@@ -363,7 +368,7 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
       fe: `starrocks/fe-ubuntu:${starrocksVersion}`,
       cn: `starrocks/cn-ubuntu:${starrocksVersion}`,
       flinkBase,
-      flinkVersion: flinkMatch ? flinkMatch[1] : "1.20.3",
+      flinkVersion: flinkVersion ?? flinkPins().flinkVersion,
     },
     minio: { bucket, region: read("s3Region") as string, forceDestroy: read("forceDestroyBucket") as boolean },
     starrocks: {

@@ -2,17 +2,17 @@
  * The Flink SQL of each CDC job, rendered from the table catalog (pure functions, no I/O).
  *
  * One job per replicated table, each a self-contained list of statements for one SQL Gateway session:
- *   1. CREATE TEMPORARY TABLE <source>  ('connector' = 'mysql-cdc', MySQL CDC 3.2.1)
- *   2. CREATE TEMPORARY TABLE <sink>    ('connector' = 'starrocks', StarRocks Flink connector 1.2.12)
+ *   1. CREATE TEMPORARY TABLE <source>  ('connector' = 'mysql-cdc', MySQL CDC 3.5.0)
+ *   2. CREATE TEMPORARY TABLE <sink>    ('connector' = 'starrocks', StarRocks Flink connector 1.2.10_flink-1.19)
  *   3. INSERT INTO <sink> SELECT ... FROM <source>
  * The gateway accepts one statement per request, so the statements carry no trailing `;`.
  *
  * Option keys used here, and where they are defined:
- * - mysql-cdc: flink-cdc release-3.2.1 `MySqlSourceOptions.java` and
+ * - mysql-cdc: flink-cdc release-3.5.0 `MySqlSourceOptions.java` and
  *   docs/content/docs/connectors/flink-sources/mysql-cdc.md (hostname, port, username, password,
  *   database-name, table-name, server-id, server-time-zone, scan.incremental.snapshot.enabled,
  *   heartbeat.interval).
- * - starrocks: starrocks-connector-for-apache-flink v1.2.12 `StarRocksSinkOptions.java` and
+ * - starrocks: starrocks-connector-for-apache-flink v1.2.10 `StarRocksSinkOptions.java` and
  *   docs/content/connector-sink.md (jdbc-url, load-url, database-name, table-name, username, password,
  *   sink.semantic, sink.buffer-flush.interval-ms, sink.label-prefix, and the stream-load pass-through
  *   prefix `sink.properties.` for format / strip_outer_array).

@@ -23,6 +23,24 @@ import { freePort } from "../helpers/mariadb";
 const mysql = require("mysql2");
 
 /**
+ * Real servers send a scramble of 7-bit bytes without NUL or '$' (MySQL generate_user_salt). mysql2's
+ * server sends raw random bytes, which JDBC drivers (they read the scramble as a string) mangle, so
+ * their logins fail: use the MySQL form.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Handshake } = require(require("path").join(require("path").dirname(require.resolve("mysql2")), "lib/packets/index.js"));
+Handshake.prototype.setScrambleData = function (this: { authPluginData1: Buffer; authPluginData2: Buffer }, cb: (err?: Error) => void) {
+  const d = crypto.randomBytes(20);
+  for (let i = 0; i < d.length; i++) {
+    d[i] &= 0x7f;
+    if (d[i] === 0 || d[i] === 0x24) d[i]++;
+  }
+  this.authPluginData1 = d.subarray(0, 8);
+  this.authPluginData2 = d.subarray(8, 20);
+  cb();
+};
+
+/**
  * mysql_native_password, server side: the server stores sha1(sha1(pw)); the client sends
  * sha1(pw) XOR sha1(scramble + sha1(sha1(pw))). Check: sha1(token XOR sha1(scramble + stored)) == stored.
  */
@@ -61,6 +79,52 @@ export interface FakeFeOptions {
   nodes?: Record<string, FakeNodeBehaviour>;
   /** Delay before an ALTER TABLE ADD/DROP COLUMN shows in SHOW CREATE TABLE. Default 200 ms. */
   schemaChangeDelayMs?: number;
+  /** Extension point for servers built on this fake (e.g. the StarRocks stand-in). */
+  hooks?: FakeFeHooks;
+  /** Capability flags announced in the greeting (default 0xffffff). */
+  capabilityFlags?: number;
+  /** Server version announced in the greeting. */
+  serverVersion?: string;
+}
+
+/** One client connection as the hooks see it. */
+export interface FakeSession {
+  user: string;
+  /** Current database (from the handshake, COM_INIT_DB or USE), if any. */
+  database?: string;
+  connectionId: number;
+}
+
+/** A metadata change the fake has applied (table events fire when the change becomes visible). */
+export type FakeDdlEvent =
+  | { kind: "databaseCreated" | "databaseDropped"; db: string }
+  | { kind: "tableCreated"; db: string; table: string; def: FakeTable }
+  | { kind: "tableDropped"; db: string; table: string }
+  | { kind: "columnAdded"; db: string; table: string; column: FakeColumn; after?: string; def: FakeTable }
+  | { kind: "columnDropped"; db: string; table: string; column: string; def: FakeTable };
+
+/** Typed column metadata for results from hooks: MySQL protocol type code and flags. */
+export interface FakeColumnDef {
+  name: string;
+  /** e.g. 8 = LONGLONG, 253 = VAR_STRING. */
+  columnType: number;
+  flags?: number;
+  columnLength?: number;
+  decimals?: number;
+  characterSet?: number;
+}
+
+export type FakeResult =
+  | { columns: Array<string | FakeColumnDef>; rows: (string | null)[][] }
+  | { ok: true; affectedRows?: number; insertId?: number };
+
+export interface FakeFeHooks {
+  /** Runs before the fake's own statements; a result answers the statement, undefined passes it on. */
+  before?(sql: string, session: FakeSession): FakeResult | undefined | Promise<FakeResult | undefined>;
+  /** Runs for statements the fake does not know (instead of errno 1064); undefined keeps the 1064 error. */
+  fallback?(sql: string, session: FakeSession): FakeResult | undefined | Promise<FakeResult | undefined>;
+  /** Runs after a metadata change; a rejection fails the statement that caused it (or is kept in hookErrors). */
+  afterDdl?(event: FakeDdlEvent): void | Promise<void>;
 }
 
 interface FakeUser {
@@ -112,13 +176,16 @@ const CN_COLUMNS = [
   "CpuUsedPct", "HasStoragePath", "StarletPort", "WorkerId", "WarehouseName", "TabletNum",
 ];
 
-class SqlError extends Error {
+export class SqlError extends Error {
   constructor(message: string, public readonly errno = 1064) {
     super(message);
   }
 }
 
-type Result = { columns: string[]; rows: (string | null)[][] } | { ok: true };
+type Result = FakeResult;
+
+/** A statement the fake does not implement (hooks.fallback may answer it). */
+class UnknownStatement extends SqlError {}
 
 function unescapeLiteral(s: string): string {
   return s.replace(/''/g, "'").replace(/\\(.)/g, "$1");
@@ -265,14 +332,14 @@ export class StarRocksFeFake {
     this.sockets.add(conn.stream);
     conn.stream.on("close", () => this.sockets.delete(conn.stream));
     conn.on("error", () => undefined);
-    let user = "";
+    const session: FakeSession = { user: "", connectionId: this.connId++ };
     conn.serverHandshake({
       protocolVersion: 10,
-      serverVersion: "8.0.33-fake-starrocks-3.5",
-      connectionId: this.connId++,
+      serverVersion: this.opts.serverVersion ?? "8.0.33-fake-starrocks-3.5",
+      connectionId: session.connectionId,
       statusFlags: 2,
       characterSet: 33,
-      capabilityFlags: 0xffffff,
+      capabilityFlags: this.opts.capabilityFlags ?? 0xffffff,
       authCallback: (params: any, cb: (err: unknown, mysqlError?: { message: string; code: number }) => void) => {
         const u = this.users.get(params.user);
         const token: Buffer = params.authToken ?? Buffer.alloc(0);
@@ -285,44 +352,112 @@ export class StarRocksFeFake {
           cb(null, { message: `Access denied for user '${params.user}'@'${params.address ?? "127.0.0.1"}' (using password: ${token.length ? "YES" : "NO"})`, code: 1045 });
           return;
         }
-        user = params.user;
+        session.user = params.user;
+        if (params.database) session.database = params.database;
         cb(null);
         conn.sequenceId = 0;
       },
     });
-    const handle = (sql: string) => {
-      this.log.push({ user, sql });
-      let result: Result;
-      try {
-        result = this.execute(sql.trim().replace(/;\s*$/, ""), user);
-      } catch (err) {
-        const e = err as SqlError;
-        conn.writeError({ message: e.message, code: e.errno ?? 1064 });
-        conn.sequenceId = 0;
-        return;
-      }
-      if ("ok" in result) conn.writeOk({ affectedRows: 0 });
+    const write = (result: Result) => {
+      if ("ok" in result) conn.writeOk({ affectedRows: result.affectedRows ?? 0, insertId: result.insertId });
       else {
-        conn.writeColumns(result.columns.map((name) => ({
-          catalog: "def", schema: "", table: "", orgTable: "", name, orgName: name, characterSet: 33, columnLength: 1024, columnType: 253, flags: 0, decimals: 0,
-        })));
+        conn.writeColumns(result.columns.map((c) => {
+          const d: FakeColumnDef = typeof c === "string" ? { name: c, columnType: 253 } : c;
+          return {
+            catalog: "def", schema: "", table: "", orgTable: "", name: d.name, orgName: d.name, characterSet: d.characterSet ?? 33,
+            columnLength: d.columnLength ?? 1024, columnType: d.columnType, flags: d.flags ?? 0, decimals: d.decimals ?? 0,
+          };
+        }));
         for (const r of result.rows) conn.writeTextRow(r);
         conn.writeEof();
       }
       conn.sequenceId = 0;
     };
+    const fail = (err: unknown) => {
+      const e = err as SqlError;
+      conn.writeError({ message: e.message, code: e.errno ?? 1064 });
+      conn.sequenceId = 0;
+    };
+    const run = async (sql: string): Promise<Result> => {
+      const hooks = this.opts.hooks;
+      const stmt = sql.trim().replace(/;\s*$/, "");
+      const early = hooks?.before ? await hooks.before(stmt, session) : undefined;
+      if (early) return early;
+      let result: Result;
+      try {
+        result = this.execute(stmt, session.user);
+      } catch (err) {
+        const fallback = err instanceof UnknownStatement && hooks?.fallback ? await hooks.fallback(stmt, session) : undefined;
+        if (!fallback) throw err;
+        result = fallback;
+      }
+      // Metadata changes reach the hooks before the client sees OK.
+      for (const event of this.pendingEvents.splice(0)) await hooks?.afterDdl?.(event);
+      return result;
+    };
+    // One statement at a time per connection, answered in order.
+    let queue: Promise<void> = Promise.resolve();
+    const handle = (sql: string) => {
+      this.log.push({ user: session.user, sql });
+      if (!this.opts.hooks) {
+        // Without hooks the fake stays synchronous, as it always was.
+        this.pendingEvents.length = 0;
+        try {
+          write(this.execute(sql.trim().replace(/;\s*$/, ""), session.user));
+        } catch (err) {
+          fail(err);
+        }
+        return;
+      }
+      queue = queue.then(() => run(sql).then(write, (err) => { this.pendingEvents.length = 0; fail(err); }));
+    };
     conn.on("query", handle);
     // mysql2's server routes statements starting with SET to 'stmt_prepare'; they are plain queries here.
     conn.on("stmt_prepare", handle);
+    conn.on("init_db", (db: string) => {
+      queue = queue.then(() => {
+        if (this.databases.has(db) || db === "information_schema") {
+          session.database = db;
+          conn.writeOk();
+        } else conn.writeError({ message: `Unknown database '${db}'`, code: 1049 });
+        conn.sequenceId = 0;
+      });
+    });
     conn.on("ping", () => {
       conn.writeOk();
       conn.sequenceId = 0;
     });
   }
 
+  /** Metadata changes made by the statement being executed, delivered to hooks.afterDdl. */
+  private readonly pendingEvents: FakeDdlEvent[] = [];
+  /** Errors thrown by hooks.afterDdl for changes applied later (asynchronous schema changes). */
+  readonly hookErrors: Error[] = [];
+
+  private executing = false;
+
+  /** Delivers a metadata change: with the statement's answer if it happens now, else on its own. */
+  private ddlEvent(event: FakeDdlEvent): void {
+    if (this.executing) {
+      this.pendingEvents.push(event);
+      return;
+    }
+    const p = this.opts.hooks?.afterDdl?.(event);
+    if (p) p.catch((e: Error) => this.hookErrors.push(e));
+  }
+
   // ---- statements -------------------------------------------------------------------------------
 
   private execute(sql: string, user: string): Result {
+    this.executing = true;
+    try {
+      return this.executeStatement(sql, user);
+    } finally {
+      this.executing = false;
+    }
+  }
+
+  private executeStatement(sql: string, user: string): Result {
     let m: RegExpExecArray | null;
     const rows = (columns: string[], data: (string | null)[][]): Result => ({ columns, rows: data });
 
@@ -415,12 +550,13 @@ export class StarRocksFeFake {
         throw new SqlError(`Can't create database '${db}'; database exists`, 1007);
       }
       this.databases.set(db, new Map());
+      this.ddlEvent({ kind: "databaseCreated", db });
       return { ok: true };
     }
     if ((m = new RegExp(`^DROP\\s+DATABASE\\s+(IF\\s+EXISTS\\s+)?${IDENT}(\\s+FORCE)?$`, "i").exec(sql))) {
       const db = ident(m, 2);
       if (!this.databases.has(db) && !m[1]) throw new SqlError(`Can't drop database '${db}'; database doesn't exist`, 1008);
-      this.databases.delete(db);
+      if (this.databases.delete(db)) this.ddlEvent({ kind: "databaseDropped", db });
       return { ok: true };
     }
     if ((m = new RegExp(`^SHOW\\s+TABLES\\s+FROM\\s+${IDENT}$`, "i").exec(sql))) {
@@ -442,7 +578,9 @@ export class StarRocksFeFake {
       const parsed = parseCreateTable(`CREATE TABLE t ${m[6]}`);
       if (!/PRIMARY\s+KEY/i.test(m[6]) || parsed.keys.length === 0) throw new SqlError("fake FE: only Primary Key tables are supported");
       const propsText = /PROPERTIES\s*\(([\s\S]*)\)\s*$/i.exec(m[6]);
-      tables.set(name, { columns: parsed.columns, keys: parsed.keys, distribution: parsed.distribution, properties: propsText ? parseProps(propsText[1]) : {} });
+      const def: FakeTable = { columns: parsed.columns, keys: parsed.keys, distribution: parsed.distribution, properties: propsText ? parseProps(propsText[1]) : {} };
+      tables.set(name, def);
+      this.ddlEvent({ kind: "tableCreated", db, table: name, def });
       return { ok: true };
     }
     if ((m = new RegExp(`^SHOW\\s+CREATE\\s+TABLE\\s+${IDENT}\\.${IDENT}$`, "i").exec(sql))) {
@@ -467,6 +605,7 @@ export class StarRocksFeFake {
         this.later(delay, () => {
           const i = after ? t.columns.findIndex((c) => c.name === after) + 1 : t.columns.length;
           t.columns.splice(i > 0 ? i : t.columns.length, 0, col);
+          this.ddlEvent({ kind: "columnAdded", db, table: name, column: col, after, def: t });
         });
       } else {
         const dm = new RegExp(`^${IDENT}$`, "i").exec(m[6].trim());
@@ -475,6 +614,7 @@ export class StarRocksFeFake {
         if (t.keys.includes(colName)) throw new SqlError(`Can not drop key column in primary data model table`);
         this.later(delay, () => {
           t.columns = t.columns.filter((c) => c.name !== colName);
+          this.ddlEvent({ kind: "columnDropped", db, table: name, column: colName, def: t });
         });
       }
       return { ok: true };
@@ -488,6 +628,7 @@ export class StarRocksFeFake {
         throw new SqlError(`Unknown table '${db}.${name}'`, 1051);
       }
       tables.delete(name);
+      this.ddlEvent({ kind: "tableDropped", db, table: name });
       return { ok: true };
     }
 
@@ -543,7 +684,7 @@ export class StarRocksFeFake {
       u.doubleSha = pw ? auth41.doubleSha1(pw) : undefined;
       return { ok: true };
     }
-    throw new SqlError(`fake StarRocks FE does not support this statement: ${sql.slice(0, 120)}`);
+    throw new UnknownStatement(`fake StarRocks FE does not support this statement: ${sql.slice(0, 120)}`);
   }
 
   private alive(n: FakeNode): boolean {

@@ -15,10 +15,10 @@ import {
 
 /**
  * Allow-lists of WITH option keys.
- * - mysql-cdc 3.2.1: apache/flink-cdc release-3.2.1 MySqlSourceOptions.java and
+ * - mysql-cdc 3.5.0: apache/flink-cdc release-3.5.0 MySqlSourceOptions.java and
  *   docs/content/docs/connectors/flink-sources/mysql-cdc.md (hostname, port, username, password,
  *   database-name, table-name, server-id, server-time-zone, scan.incremental.snapshot.enabled, heartbeat.interval).
- * - starrocks 1.2.12: StarRocks/starrocks-connector-for-apache-flink v1.2.12 StarRocksSinkOptions.java and
+ * - starrocks 1.2.10_flink-1.19: StarRocks/starrocks-connector-for-apache-flink v1.2.10 StarRocksSinkOptions.java and
  *   docs/content/connector-sink.md (jdbc-url, load-url, database-name, table-name, username, password,
  *   sink.semantic, sink.buffer-flush.interval-ms, sink.label-prefix; stream-load properties pass through the
  *   `sink.properties.` prefix, SINK_PROPERTIES_PREFIX: format and strip_outer_array are Stream Load parameters).
