@@ -49,12 +49,31 @@ describeReal("CDC pipeline on real Flink survives faults without losing rows", (
   /** Pauses the writer, waits for the sink to hold exactly the source's rows, resumes the writer. */
   async function expectNothingLost(): Promise<void> {
     await writer.pause();
-    // The writer really wrote during the fault, so there was something to lose.
-    expect(writer.stats.inserts).toBeGreaterThan(lastInserts);
-    lastInserts = writer.stats.inserts;
-    const diffs = await waitForConvergence(REPLICATED, source, sink.query, CONVERGE_MS);
-    expect(describeDiffs(diffs)).toBe("");
-    writer.resume();
+    try {
+      // The writer really wrote during the fault, so there was something to lose.
+      expect(writer.stats.inserts).toBeGreaterThan(lastInserts);
+      lastInserts = writer.stats.inserts;
+      const diffs = await waitForConvergence(REPLICATED, source, sink.query, CONVERGE_MS);
+      expect(describeDiffs(diffs)).toBe("");
+    } finally {
+      writer.resume();
+    }
+  }
+
+  /**
+   * Waits until every job has completed a checkpoint after this call, so the fault hits jobs with state
+   * that covers rows the writer wrote (a job without one restarts from a fresh snapshot instead).
+   */
+  async function freshCheckpoints(): Promise<void> {
+    const before = new Map<string, number>();
+    for (const [table, outs] of jobs.outputs) before.set(table, (await checkpoints(tier.restUrl, outs.jobId)).completed);
+    for (const [table, outs] of jobs.outputs) {
+      const deadline = Date.now() + 60_000;
+      while ((await checkpoints(tier.restUrl, outs.jobId)).completed <= before.get(table)!) {
+        if (Date.now() > deadline) throw new Error(`job of ${table} completed no checkpoint within 60 s`);
+        await sleep(500);
+      }
+    }
   }
 
   async function jobsRunning(): Promise<void> {
@@ -67,7 +86,7 @@ describeReal("CDC pipeline on real Flink survives faults without losing rows", (
 
   test("a killed TaskManager: the jobs restart from their checkpoints once a TaskManager is back", async () => {
     const before = new Map([...jobs.outputs].map(([t, o]) => [t, o.jobId]));
-    await sleep(3000);
+    await freshCheckpoints();
     await tier.killTaskManager();
     await sleep(5000);
     await tier.startTaskManager();
@@ -75,12 +94,13 @@ describeReal("CDC pipeline on real Flink survives faults without losing rows", (
     // The same jobs recovered (no resubmission): the JobManager kept them and restarted their tasks.
     for (const [table, jobId] of before) {
       const job = await jobs.client.getJob(jobId);
-      expect({ table, state: job?.state }).toEqual({ table, state: "RUNNING" });
+      const restored = (await checkpoints(tier.restUrl, jobId)).restored;
+      expect({ table, state: job?.state, restored }).toEqual({ table, state: "RUNNING", restored: expect.stringMatching(new RegExp(`^${escapeRe(tier.checkpointDir)}/${jobId}/chk-\\d+$`)) });
     }
   }, 300_000);
 
   test("a killed and restarted JobManager: read reports the jobs gone, create restores each from its newest retained checkpoint", async () => {
-    await sleep(3000);
+    await freshCheckpoints();
     await tier.killJobManager();
     await tier.startJobManager();
     for (const spec of jobs.specs) {
@@ -142,6 +162,14 @@ describeReal("CDC pipeline on real Flink survives faults without losing rows", (
     await create.catch((err: Error) => expect(err.message).not.toContain("not-the-password"));
   }, 180_000);
 });
+
+/** Completed checkpoints of a job and the path it was last restored from (JobManager REST /checkpoints). */
+async function checkpoints(restUrl: string, jobId: string): Promise<{ completed: number; restored?: string }> {
+  const res = await fetch(`${restUrl}/jobs/${jobId}/checkpoints`, { signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`GET /jobs/${jobId}/checkpoints: HTTP ${res.status}`);
+  const json: any = await res.json();
+  return { completed: Number(json?.counts?.completed ?? 0), restored: json?.latest?.restored?.external_path ?? undefined };
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
