@@ -6,6 +6,7 @@
  * see the same defaults. Validation runs before any resource is declared; each failure names the key,
  * the value and what is allowed.
  */
+import { SINK_BUFFER_MAX_BYTES_MAX, SINK_BUFFER_MAX_BYTES_MIN, memoryBytes, taskHeapBytes } from "./render/flinkMemory";
 import { SELECTABLE_TABLES } from "./catalog/tables";
 import { flinkPins, pinnedFlinkImage } from "./render/pins";
 
@@ -63,6 +64,7 @@ export const CONFIG_SCHEMA = {
   checkpointInterval: { type: "string", default: "10s", description: "execution.checkpointing.interval (duration such as 10s, 1min). CDC needs checkpoints to leave the snapshot phase." },
   sinkSemantic: { type: "string", default: "at-least-once", description: "sink.semantic: at-least-once (replays are idempotent on Primary Key tables) or exactly-once (flushes only at checkpoints)." },
   sinkFlushIntervalMs: { type: "integer", default: 1000, description: "sink.buffer-flush.interval-ms (1000-3600000). With the checkpoint interval it sets freshness." },
+  sinkBufferMaxBytes: { type: "integer", default: 67108864, description: "sink.buffer-flush.max-bytes of each StarRocks sink (64 MB-10 GB). All sinks of a TaskManager must fit in half its task heap." },
   upgradeMode: { type: "string", default: "savepoint", description: "How a changed CDC job is upgraded: savepoint (no rows lost or re-read) or stateless (fresh snapshot)." },
   savepointNonce: { type: "string", default: "", description: "Change to any new value to take a one-off savepoint of every CDC job on the next `pulumi up` (jobs keep running)." },
   retainData: { type: "boolean", default: false, description: "Keep the MySQL, MinIO and FE meta volumes on `pulumi destroy` (retainOnDelete)." },
@@ -187,6 +189,7 @@ export interface StackConfig {
     checkpointIntervalMs: number;
     sinkSemantic: SinkSemantic;
     sinkFlushIntervalMs: number;
+    sinkBufferMaxBytes: number;
     upgradeMode: UpgradeMode;
     savepointNonce: string;
   };
@@ -398,6 +401,7 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
       checkpointIntervalMs,
       sinkSemantic: oneOf<SinkSemantic>("sinkSemantic", ["at-least-once", "exactly-once"]),
       sinkFlushIntervalMs: int("sinkFlushIntervalMs", 1000, 3600000),
+      sinkBufferMaxBytes: int("sinkBufferMaxBytes", SINK_BUFFER_MAX_BYTES_MIN, SINK_BUFFER_MAX_BYTES_MAX),
       upgradeMode: oneOf<UpgradeMode>("upgradeMode", ["savepoint", "stateless"]),
       savepointNonce: read("savepointNonce") as string,
     },
@@ -411,8 +415,23 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
   if (jobs * parallelism > slots) {
     problems.push(`slotsPerTaskManager: ${jobs} CDC jobs at parallelism ${parallelism} need ${jobs * parallelism} slots, but ${config.flink.taskManagers} TaskManager(s) x ${config.flink.slotsPerTaskManager} slots give ${slots}; raise taskManagers or slotsPerTaskManager`);
   }
+  problems.push(...sinkBufferProblems(config.flink, jobs * parallelism));
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * The sinks a TaskManager may host (one per slot it fills) each buffer up to sink.buffer-flush.max-bytes on
+ * the task heap; they must leave half of it to the sources and the records in flight.
+ */
+function sinkBufferProblems(f: StackConfig["flink"], subtasks: number): string[] {
+  const processBytes = memoryBytes(f.taskManagerMemory);
+  if (processBytes === undefined) return [];
+  const heap = taskHeapBytes(processBytes);
+  const perTm = Math.min(subtasks, f.slotsPerTaskManager);
+  const mib = (b: number) => `${Math.round(b / 1048576)} MiB`;
+  if (perTm * f.sinkBufferMaxBytes <= heap / 2) return [];
+  return [`sinkBufferMaxBytes: ${perTm} sinks x ${mib(f.sinkBufferMaxBytes)} (sink.buffer-flush.max-bytes) need ${mib(perTm * f.sinkBufferMaxBytes)} of a TaskManager's task heap, but half of the ~${mib(heap)} task heap of taskManagerMemory ${f.taskManagerMemory} is ${mib(heap / 2)}; lower sinkBufferMaxBytes (min ${SINK_BUFFER_MAX_BYTES_MIN}), raise taskManagerMemory, or add taskManagers`];
 }
 
 function coerce(value: unknown, type: ConfigType): unknown {

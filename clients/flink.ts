@@ -5,7 +5,8 @@
  *
  * - Connection errors are retried with backoff (waitFor) until the timeout, so calls made while Flink starts
  *   succeed once it answers; a timeout names the service, the address and the last error.
- * - HTTP errors carry Flink's first error message (`errors[0]`).
+ * - HTTP errors carry the first lines of Flink's first error message (`errors[0]`) and of the deepest
+ *   "Caused by:" of its stack trace; Flink's answers can hold multi-KB traces.
  * - Secrets (the passwords inside CREATE TABLE statements, plus any registered value) are scrubbed from every
  *   error message. Statements themselves never appear in errors.
  * - FetchResults is parsed by its wire names (`isQueryResult`, `results.columns`, top-level `jobID`), which
@@ -69,6 +70,31 @@ export interface JobOverview {
   "start-time"?: number;
 }
 
+/** Flink ExecutionState of a job vertex (its tasks). */
+export type VertexState =
+  | "CREATED" | "SCHEDULED" | "DEPLOYING" | "RUNNING" | "FINISHED" | "CANCELING" | "CANCELED" | "FAILED"
+  | "RECONCILING" | "INITIALIZING";
+
+/** GET /jobs/{jobid} (JobDetailsInfo): the overview fields plus the vertices and their states. */
+export interface JobDetails extends JobOverview {
+  vertices?: Array<{ id: string; name: string; parallelism?: number; status: VertexState }>;
+}
+
+/** The newest entry of a job's exception history. */
+export interface JobException {
+  /** JobManager time of the failure (ms). */
+  timestamp: number;
+  /** First lines of the root exception, scrubbed. */
+  text: string;
+}
+
+/** What readiness found: used to tell later failures from ones already seen. */
+export interface JobReadiness {
+  /** Timestamp of the newest exception present when the job became ready (0 when none). */
+  newestExceptionAt: number;
+  completedCheckpoints: number;
+}
+
 export interface StatementResult {
   resultKind?: string;
   isQueryResult?: boolean;
@@ -122,6 +148,17 @@ export class FlinkJobFailedError extends Error {
   constructor(public readonly jobId: string, public readonly state: string, public readonly cause: string) {
     super(`Flink job ${jobId} is ${state} instead of RUNNING: ${cause}`);
     this.name = "FlinkJobFailedError";
+  }
+}
+
+/**
+ * A job that restarts instead of running: its exception history gained an entry while we waited. With the
+ * bounded restart strategy it would reach FAILED later; failing at the first entry saves the wait.
+ */
+export class FlinkJobCrashLoopError extends Error {
+  constructor(public readonly jobId: string, public readonly state: string, public readonly cause: string) {
+    super(`Flink job ${jobId} failed after it started (now ${state}; Flink restarts it until its restart strategy gives up): ${cause}`);
+    this.name = "FlinkJobCrashLoopError";
   }
 }
 
@@ -242,10 +279,10 @@ export class FlinkClient {
       json = undefined;
     }
     if (!res.ok) {
-      let message = Array.isArray(json?.errors) && json.errors.length ? String(json.errors[0]) : text.slice(0, 300) || res.statusText;
+      let message = firstLines(Array.isArray(json?.errors) && json.errors.length ? String(json.errors[0]) : text || res.statusText);
       // errors[1] is the server-side stack trace; its deepest "Caused by:" line is usually the real reason.
       const causes = Array.isArray(json?.errors) && typeof json.errors[1] === "string" ? json.errors[1].match(/Caused by: [^\n]*/g) : null;
-      if (causes?.length) message += ` (${causes[causes.length - 1].trim()})`;
+      if (causes?.length) message += ` (${clip(causes[causes.length - 1].trim())})`;
       throw new FlinkHttpError(service, spec.method, url, res.status, this.scrub(message));
     }
     return { status: res.status, json };
@@ -335,7 +372,7 @@ export class FlinkClient {
   // ---------------------------------------------------------------- JobManager
 
   /** Job details, or undefined when the JobManager does not know the id (404, e.g. after a restart). */
-  async getJob(jobId: string): Promise<JobOverview | undefined> {
+  async getJob(jobId: string): Promise<JobDetails | undefined> {
     try {
       return await this.call("getJob", { jobid: jobId });
     } catch (err) {
@@ -357,13 +394,29 @@ export class FlinkClient {
       .sort((a, b) => (b["start-time"] ?? 0) - (a["start-time"] ?? 0));
   }
 
+  /**
+   * The newest entry of a job's exception history (GET /jobs/{id}/exceptions?maxExceptions=1: Flink 1.20
+   * returns `exceptionHistory.entries` newest first; the deprecated `root-exception`/`timestamp` are the
+   * fallback). Undefined when the job has not failed, or the JobManager does not know it.
+   */
+  async newestException(jobId: string): Promise<JobException | undefined> {
+    let json: any;
+    try {
+      json = await this.call("getJobExceptions", { jobid: jobId });
+    } catch (err) {
+      if (err instanceof FlinkHttpError && err.status === 404) return undefined;
+      throw err;
+    }
+    const entry = json?.exceptionHistory?.entries?.[0];
+    const text: string | undefined = entry?.stacktrace ?? json?.["root-exception"] ?? entry?.exceptionName;
+    if (!text) return undefined;
+    return { timestamp: Number(entry?.timestamp ?? json?.timestamp ?? 0), text: this.scrub(traceSummary(text)) };
+  }
+
   /** Root cause of a job's most recent failure, if the JobManager has one. */
   async jobFailureCause(jobId: string): Promise<string | undefined> {
     try {
-      const json = await this.call("getJobExceptions", { jobid: jobId });
-      const entry = json?.exceptionHistory?.entries?.[0];
-      const text: string | undefined = entry?.stacktrace ?? json?.["root-exception"] ?? entry?.exceptionName;
-      return text ? this.scrub(firstLines(text)) : undefined;
+      return (await this.newestException(jobId))?.text;
     } catch (err) {
       if (err instanceof FlinkHttpError) return undefined;
       throw err;
@@ -387,7 +440,7 @@ export class FlinkClient {
     const status = json?.status?.id === "COMPLETED" ? "COMPLETED" : "IN_PROGRESS";
     const op = json?.operation ?? {};
     const fc = op["failure-cause"];
-    const failureCause = fc ? this.scrub(firstLines(String(fc["stack-trace"] ?? fc["class"] ?? "unknown failure"))) : undefined;
+    const failureCause = fc ? this.scrub(traceSummary(String(fc["stack-trace"] ?? fc["class"] ?? "unknown failure"))) : undefined;
     return { status, location: op.location, failureCause };
   }
 
@@ -402,23 +455,67 @@ export class FlinkClient {
     return st.location;
   }
 
-  /** PATCH /jobs/{id}?mode=cancel (202). */
-  async cancelJob(jobId: string): Promise<void> {
-    await this.call("cancelJob", { jobid: jobId });
+  /**
+   * PATCH /jobs/{id}?mode=cancel (202). Returns false when the job had already reached a terminal state:
+   * Flink refuses that cancel with 409 (JobCancellationHandler, FlinkJobTerminatedWithoutCancellationException).
+   */
+  async cancelJob(jobId: string): Promise<boolean> {
+    try {
+      await this.call("cancelJob", { jobid: jobId });
+      return true;
+    } catch (err) {
+      if (err instanceof FlinkHttpError && err.status === 409) return false;
+      throw err;
+    }
   }
 
-  /** `latest.completed.external_path` of a job's checkpoints, if any. */
-  async latestCheckpoint(jobId: string): Promise<string | undefined> {
+  /** GET /jobs/{id}/checkpoints: completed count and the newest completed checkpoint, or undefined on 404. */
+  async checkpointStats(jobId: string): Promise<{ completed: number; latestPath?: string; latestAt?: number } | undefined> {
     try {
       const json = await this.call("latestCheckpoint", { jobid: jobId });
-      return json?.latest?.completed?.external_path ?? undefined;
+      const latest = json?.latest?.completed;
+      return {
+        completed: Number(json?.counts?.completed ?? 0),
+        latestPath: latest?.external_path ?? undefined,
+        latestAt: latest ? Number(latest.latest_ack_timestamp ?? latest.trigger_timestamp ?? 0) : undefined,
+      };
     } catch (err) {
       if (err instanceof FlinkHttpError && err.status === 404) return undefined;
       throw err;
     }
   }
 
-  /** Waits until the job is RUNNING; fails at once with the failure cause when it reaches a terminal state. */
+  /** `latest.completed.external_path` of a job's checkpoints, if any. */
+  async latestCheckpoint(jobId: string): Promise<string | undefined> {
+    return (await this.checkpointStats(jobId))?.latestPath;
+  }
+
+  /**
+   * Waits until the job is ready: job RUNNING, every vertex RUNNING (a RUNNING job may still be deploying
+   * its tasks) and at least one completed checkpoint (the tasks really process, and state can be restored).
+   * Fails at once with the root cause when the job reaches a terminal state, or when its exception history
+   * gains an entry newer than `exceptionsAfter` (a crash loop: Flink would restart it, RUNNING <-> RESTARTING).
+   */
+  async waitForJobReady(jobId: string, timeoutMs = this.opts.timeoutMs, exceptionsAfter = 0): Promise<JobReadiness> {
+    return waitFor(async () => {
+      const job = await this.getJob(jobId);
+      if (!job) throw new NotReadyError(`job ${jobId} not known yet`);
+      if (TERMINAL_JOB_STATES.includes(job.state) || job.state === "FAILING") {
+        const cause = (await this.jobFailureCause(jobId)) ?? "no exception recorded";
+        throw new FlinkJobFailedError(jobId, job.state, cause);
+      }
+      const newest = await this.newestException(jobId);
+      if (newest && newest.timestamp > exceptionsAfter) throw new FlinkJobCrashLoopError(jobId, job.state, newest.text);
+      if (job.state !== "RUNNING") throw new NotReadyError(`job ${jobId} is ${job.state}`);
+      const waiting = (job.vertices ?? []).filter((v) => v.status !== "RUNNING");
+      if (waiting.length) throw new NotReadyError(`job ${jobId} is RUNNING but ${waiting.map((v) => `"${v.name}" is ${v.status}`).join(", ")}`);
+      const cps = await this.checkpointStats(jobId);
+      if (!cps || cps.completed < 1) throw new NotReadyError(`job ${jobId} runs but has completed no checkpoint yet`);
+      return { newestExceptionAt: newest?.timestamp ?? 0, completedCheckpoints: cps.completed };
+    }, { ...this.waitOpts(`Flink job ${jobId} to run and complete a checkpoint`, this.opts.restUrl, timeoutMs), retryable: isTransient });
+  }
+
+  /** Waits until the job is RUNNING (tasks may still deploy); fails at once when it reaches a terminal state. */
   async waitForJobRunning(jobId: string, timeoutMs = this.opts.timeoutMs): Promise<void> {
     await waitFor(async () => {
       const job = await this.getJob(jobId);
@@ -456,6 +553,23 @@ function triggerId(json: any, jobId: string): string {
   return String(id);
 }
 
-function firstLines(text: string, n = 3): string {
-  return text.split("\n").slice(0, n).map((l) => l.trim()).join(" | ");
+/**
+ * A Java stack trace in one line: its first line and its deepest "Caused by:" line. Flink's root exceptions
+ * are wrappers ("Global failure triggered by OperatorCoordinator for 'Source: ...'"); the deepest cause is the
+ * reason (e.g. "java.sql.SQLException: Access denied for user ..."). Without causes: the first lines.
+ */
+export function traceSummary(trace: string): string {
+  const lines = trace.split("\n").map((l) => l.trim()).filter(Boolean);
+  const causes = lines.filter((l) => l.startsWith("Caused by:"));
+  if (!causes.length) return firstLines(trace);
+  return clip(`${clip(lines[0], 300)} | ${causes[causes.length - 1]}`, 800);
+}
+
+/** The first `n` non-empty lines of a (possibly multi-KB) message, joined, at most `max` characters. */
+export function firstLines(text: string, n = 3, max = 600): string {
+  return clip(text.split("\n").map((l) => l.trim()).filter(Boolean).slice(0, n).join(" | "), max);
+}
+
+function clip(text: string, max = 600): string {
+  return text.length > max ? text.slice(0, max) + " …" : text;
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, hostEndpoints, storagePaths } from "../config";
-import { renderCdcJobs } from "../render/flinkJob";
+import { PLACEHOLDER_SECRETS, renderCdcJobs } from "../render/flinkJob";
 import { CdcJob } from "../providers/cdcJob";
 
 export interface CdcJobsArgs {
@@ -23,17 +23,17 @@ export class CdcJobs extends pulumi.ComponentResource {
     const cfg = args.config;
     const host = hostEndpoints(cfg);
     const paths = storagePaths(cfg);
-    // Rendered once with the real passwords; the statements input is a secret.
-    const specs = pulumi.all([args.cdcPassword, args.loaderPassword]).apply(([cdcPassword, loaderPassword]) =>
-      renderCdcJobs(cfg, { cdcPassword, loaderPassword }),
-    );
-    // Names and server-id ranges do not depend on the passwords, so they are known at preview.
-    const plans = renderCdcJobs(cfg, { cdcPassword: "", loaderPassword: "" });
-    this.jobs = plans.map((plan, i) =>
+    // Rendered with password placeholders: the statements are plain inputs, known at preview, so a changed
+    // option shows as an old -> new diff of its statement. The provider substitutes the secret passwords
+    // only into what it sends to the SQL Gateway.
+    const plans = renderCdcJobs(cfg, PLACEHOLDER_SECRETS);
+    this.jobs = plans.map((plan) =>
       new CdcJob(`cdc-job-${plan.table}`, {
         gatewayUrl: host.sqlGateway,
         restUrl: host.flinkRest,
-        statements: pulumi.secret(specs.apply((s) => s[i].statements)),
+        statements: plan.statements,
+        cdcPassword: args.cdcPassword,
+        loaderPassword: args.loaderPassword,
         pipelineName: plan.pipelineName,
         table: plan.table,
         serverIdRange: plan.serverIdRange,

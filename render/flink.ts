@@ -6,6 +6,23 @@
  * `$` or `#` (the entrypoint strips whitespace and runs envsubst).
  */
 import { ALIASES, CONTAINER_PORTS, StackConfig, storagePaths } from "../config";
+import { TASK_MANAGER_MANAGED_FRACTION } from "./flinkMemory";
+
+/**
+ * A bounded restart strategy (RestartStrategyOptions, docs ops/state/task_failure_recovery). With
+ * checkpointing on, Flink 1.20 defaults to exponential-delay with unlimited attempts, so a job that cannot run
+ * (wrong password, purged binlog, refused loads) flips RUNNING <-> RESTARTING forever and never FAILS.
+ * failure-rate: more than 3 failures within 5 minutes fail the job, 10 s apart. A persistent error fails each
+ * attempt within seconds and ends in FAILED after about 40 s; a transient one (a StarRocks or MySQL restart)
+ * gets 3 restarts, 30 s of retrying, and the count clears as the window moves on, so a long-running job is
+ * not killed by occasional failures spread over days (fixed-delay's attempt count never resets).
+ */
+export const RESTART_STRATEGY: Array<[string, string]> = [
+  ["restart-strategy.type", "failure-rate"],
+  ["restart-strategy.failure-rate.max-failures-per-interval", "3"],
+  ["restart-strategy.failure-rate.failure-rate-interval", "5min"],
+  ["restart-strategy.failure-rate.delay", "10s"],
+];
 
 export type FlinkRole = "jobmanager" | "taskmanager" | "sql-gateway";
 
@@ -21,6 +38,8 @@ export function flinkCommonProperties(cfg: StackConfig, s3: { accessKey: string;
     ["rest.bind-address", "0.0.0.0"],
     ["jobmanager.memory.process.size", f.jobManagerMemory],
     ["taskmanager.memory.process.size", f.taskManagerMemory],
+    // No RocksDB and no batch operators: give the task heap (where the sinks buffer) what managed memory would idle on.
+    ["taskmanager.memory.managed.fraction", String(TASK_MANAGER_MANAGED_FRACTION)],
     ["taskmanager.numberOfTaskSlots", String(f.slotsPerTaskManager)],
     ["parallelism.default", String(cfg.source.parallelism)],
     // mysql-cdc only leaves the snapshot phase through checkpoints.
@@ -29,6 +48,7 @@ export function flinkCommonProperties(cfg: StackConfig, s3: { accessKey: string;
     ["execution.checkpointing.savepoint-dir", paths.savepoints],
     // Keep the last checkpoint when a job is cancelled or lost, so it can be resumed.
     ["execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION"],
+    ...RESTART_STRATEGY,
     ["s3.endpoint", paths.s3EndpointInNetwork],
     ["s3.path.style.access", "true"],
     ["s3.access-key", s3.accessKey],

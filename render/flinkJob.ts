@@ -14,7 +14,8 @@
  *   heartbeat.interval).
  * - starrocks: starrocks-connector-for-apache-flink v1.2.10 `StarRocksSinkOptions.java` and
  *   docs/content/connector-sink.md (jdbc-url, load-url, database-name, table-name, username, password,
- *   sink.semantic, sink.buffer-flush.interval-ms, sink.label-prefix, and the stream-load pass-through
+ *   sink.semantic, sink.buffer-flush.interval-ms, sink.buffer-flush.max-bytes, sink.label-prefix, and the
+ *   stream-load pass-through
  *   prefix `sink.properties.` for format / strip_outer_array).
  * - per-statement execution config: Flink 1.20 `PipelineOptions.NAME` (pipeline.name) and
  *   `StateRecoveryOptions.SAVEPOINT_PATH` (execution.state-recovery.path).
@@ -161,6 +162,8 @@ export function sinkOptions(cfg: StackConfig, t: TableDef, loaderPassword: strin
     ["password", loaderPassword],
     ["sink.semantic", cfg.flink.sinkSemantic],
     ["sink.buffer-flush.interval-ms", String(cfg.flink.sinkFlushIntervalMs)],
+    // Each sink buffers up to this on the task heap (default 90 MB); config.ts checks they all fit.
+    ["sink.buffer-flush.max-bytes", String(cfg.flink.sinkBufferMaxBytes)],
     ["sink.label-prefix", labelPrefix(cfg, t.name)],
     ["sink.properties.format", "json"],
     ["sink.properties.strip_outer_array", "true"],

@@ -2,7 +2,17 @@
  * A FAKE of the Flink 1.20 SQL Gateway and JobManager REST APIs, for tests only: two node http servers on
  * free loopback ports, serving just the endpoints clients/flink.ts uses, with the wire formats of Flink 1.20
  * (including FetchResults' wire names `isQueryResult`, `results.columns`, top-level `jobID`). It is not Flink:
- * it parses no SQL beyond recognising CREATE TEMPORARY TABLE and INSERT, and runs no jobs.
+ * it parses no SQL beyond recognising CREATE TEMPORARY TABLE, INSERT and EXPLAIN PLAN FOR INSERT, and runs no
+ * jobs. Where the provider depends on it, it behaves as Flink 1.20 does:
+ * - a session knows only the tables created in it (INSERT/EXPLAIN of an unknown table fail validation);
+ * - a job is RUNNING before its tasks are (vertices CREATED -> DEPLOYING -> RUNNING over observations), and
+ *   completes checkpoints only while every task runs (`counts.completed` grows);
+ * - a job that fails (crashLoopWith) goes RUNNING -> RESTARTING -> RUNNING ..., each failure adding an entry
+ *   to `exceptionHistory` (newest first), until the bounded restart strategy gives up (FAILED);
+ * - stop-with-savepoint or a savepoint of a job whose tasks do not all run is accepted (202) and fails
+ *   asynchronously (CheckpointException "Not all required tasks are currently running.");
+ * - cancelling a job in a terminal state answers 409 (JobCancellationHandler, FlinkJobTerminatedWithout-
+ *   CancellationException).
  *
  * Also here: MemoryObjectStore, an in-memory fake of the S3 listing seam (providers/cdcJob.ts ObjectStore). When
  * a FlinkFake is given one, completed checkpoints and savepoints leave `_metadata` objects in it, laid out as
@@ -13,7 +23,23 @@ import { AddressInfo } from "net";
 import { randomBytes, randomUUID } from "crypto";
 import type { ObjectStore, StoredObject } from "../../providers/cdcJob";
 
-export type FakeJobState = "INITIALIZING" | "CREATED" | "RUNNING" | "FAILING" | "FAILED" | "CANCELLING" | "CANCELED" | "FINISHED";
+export type FakeJobState = "INITIALIZING" | "CREATED" | "RUNNING" | "RESTARTING" | "FAILING" | "FAILED" | "CANCELLING" | "CANCELED" | "FINISHED";
+
+/** Flink ExecutionState values a vertex shows here. */
+export type FakeVertexState = "CREATED" | "SCHEDULED" | "DEPLOYING" | "RUNNING" | "FINISHED" | "CANCELED" | "FAILED";
+
+export interface FakeVertex {
+  id: string;
+  name: string;
+  parallelism: number;
+  status: FakeVertexState;
+}
+
+export interface FakeException {
+  exceptionName: string;
+  stacktrace: string;
+  timestamp: number;
+}
 
 export interface FakeJob {
   jid: string;
@@ -25,8 +51,16 @@ export interface FakeJob {
   pollsUntilStarted: number;
   /** When set, the job goes to FAILED (instead of RUNNING) with this root cause. */
   failWith?: string;
+  /** When set, every attempt fails with this root cause once its tasks deploy (RUNNING -> RESTARTING). */
+  crashWith?: string;
+  /** Failures so far (each one an exceptionHistory entry). */
+  failures: number;
   statement: string;
+  /** The CREATE TEMPORARY TABLE statements the INSERT used, as submitted (passwords included). */
+  ddl: string[];
   executionConfig: Record<string, string>;
+  vertices: FakeVertex[];
+  exceptions: FakeException[];
   checkpoints: Array<{ id: number; path: string; timestamp: number }>;
 }
 
@@ -96,6 +130,11 @@ export interface FlinkFakeOptions {
   /** Object store receiving checkpoint/savepoint _metadata objects, and its bucket. */
   store?: MemoryObjectStore;
   bucket?: string;
+  /**
+   * Restarts the bounded restart strategy allows before the job FAILS (render/flink.ts: failure-rate,
+   * max-failures-per-interval 3). Default 3.
+   */
+  maxRestarts?: number;
 }
 
 function hex(bytes: number): string {
@@ -128,6 +167,9 @@ export class FlinkFake {
   readonly requests: RecordedRequest[] = [];
   readonly jobs = new Map<string, FakeJob>();
   private sessions = new Map<string, Map<string, FakeOperation>>();
+  /** CREATE TEMPORARY TABLE statements per session, by table name. */
+  private sessionTables = new Map<string, Map<string, string>>();
+  private clock = Date.now();
   private triggers = new Map<string, FakeTrigger>();
   private gateway?: http.Server;
   private jobmanager?: http.Server;
@@ -141,6 +183,15 @@ export class FlinkFake {
     failSavepointsWith?: string;
     /** Savepoint/stop triggers never complete. */
     savepointsHang?: boolean;
+    /**
+     * A root cause for jobs that crash-loop (e.g. a wrong source password), decided from the CREATE statements
+     * the job uses; undefined = the job runs.
+     */
+    crashLoopWith?: (ddl: string[]) => string | undefined;
+    /** Planning (EXPLAIN and INSERT) fails with this cause, decided from the session's CREATE statements. */
+    failPlanningWith?: (ddl: string[]) => string | undefined;
+    /** Healthy jobs complete a checkpoint each time their checkpoints are read. Default true. */
+    autoCheckpoint?: boolean;
   } = {};
 
   constructor(private readonly opts: FlinkFakeOptions = {}) {}
@@ -163,6 +214,7 @@ export class FlinkFake {
   restart(): void {
     this.jobs.clear();
     this.sessions.clear();
+    this.sessionTables.clear();
     this.triggers.clear();
   }
 
@@ -186,18 +238,47 @@ export class FlinkFake {
     const bucket = this.opts.bucket ?? "bucket";
     const key = `flink/checkpoints/${jid}/chk-${id}`;
     const path = `s3://${bucket}/${key}`;
-    job.checkpoints.push({ id, path, timestamp: Date.now() });
+    job.checkpoints.push({ id, path, timestamp: this.now() });
     this.opts.store?.put(`${key}/_metadata`, "fake checkpoint metadata");
     return path;
   }
 
-  /** Makes a job fail (as if a task failed). */
+  /** Makes a job fail (as if a task failed and the restart strategy gave up). */
   failJob(jid: string, cause: string): void {
     const job = this.jobs.get(jid);
     if (!job) throw new Error(`fake: no job ${jid}`);
+    this.recordFailure(job, cause);
     job.state = "FAILED";
     job.failWith = cause;
     job.endTime = Date.now();
+    this.setVertices(job, "CANCELED");
+  }
+
+  /** A task failure the job recovers from: RESTARTING, then running again on the next observations. */
+  restartJob(jid: string, cause: string): void {
+    const job = this.jobs.get(jid);
+    if (!job) throw new Error(`fake: no job ${jid}`);
+    this.recordFailure(job, cause);
+    job.state = "RESTARTING";
+    this.setVertices(job, "CANCELED");
+  }
+
+  /** Ticks of the fake's clock: strictly increasing, so exception and checkpoint order is unambiguous. */
+  private now(): number {
+    this.clock = Math.max(this.clock + 1, Date.now());
+    return this.clock;
+  }
+
+  private recordFailure(job: FakeJob, cause: string): void {
+    job.failures++;
+    // As Flink 1.20 records a source failure: a wrapper naming the operator, the reason in the deepest "Caused by:".
+    const wrapper = `org.apache.flink.util.FlinkException: Global failure triggered by OperatorCoordinator for '${job.vertices[0]?.name ?? "Source"}' (operator ${job.vertices[0]?.id ?? "0"}).`;
+    const trace = [wrapper, "\tat org.apache.flink.runtime.operators.coordination.OperatorCoordinatorHolder$LazyInitializedCoordinatorContext.failJob(OperatorCoordinatorHolder.java:651)", `Caused by: ${cause}`, "\tat fake.Task.invoke(Task.java:1)"].join("\n");
+    job.exceptions.unshift({ exceptionName: "org.apache.flink.util.FlinkException", stacktrace: trace, timestamp: this.now() });
+  }
+
+  private setVertices(job: FakeJob, status: FakeVertexState): void {
+    for (const v of job.vertices) v.status = status;
   }
 
   runningJobs(): FakeJob[] {
@@ -252,10 +333,12 @@ export class FlinkFake {
     if (method === "POST" && path === "/sessions") {
       const handle = randomUUID();
       this.sessions.set(handle, new Map());
+      this.sessionTables.set(handle, new Map());
       return reply(200, { sessionHandle: handle });
     }
     if ((p = /^\/sessions\/([^/]+)$/.exec(path)) && method === "DELETE") {
       if (!this.sessions.delete(p[1])) return reply(404, { errors: [`Session '${p[1]}' does not exist.`] });
+      this.sessionTables.delete(p[1]);
       return reply(200, { status: "CLOSED" });
     }
     if ((p = /^\/sessions\/([^/]+)\/statements$/.exec(path)) && method === "POST") {
@@ -263,7 +346,7 @@ export class FlinkFake {
       if (!ops) return reply(404, { errors: [`Session '${p[1]}' does not exist.`] });
       if (typeof body?.statement !== "string") return reply(400, { errors: ["Request did not match expected format ExecuteStatementRequestBody."] });
       const handle = randomUUID();
-      ops.set(handle, this.execute(body.statement, body.executionConfig ?? {}));
+      ops.set(handle, this.execute(p[1], body.statement, body.executionConfig ?? {}));
       return reply(200, { operationHandle: handle });
     }
     if ((p = /^\/sessions\/([^/]+)\/operations\/([^/]+)\/close$/.exec(path)) && method === "DELETE") {
@@ -297,7 +380,7 @@ export class FlinkFake {
     return reply(404, { errors: ["Not found: " + url.pathname] });
   }
 
-  private execute(sql: string, executionConfig: Record<string, string>): FakeOperation {
+  private execute(session: string, sql: string, executionConfig: Record<string, string>): FakeOperation {
     const op: FakeOperation = { statement: sql, executionConfig, notReadyLeft: this.opts.notReadyPolls ?? 1 };
     const parts = splitStatements(sql);
     if (parts.length !== 1) {
@@ -305,13 +388,43 @@ export class FlinkFake {
       return op;
     }
     const text = parts[0];
-    if (/^CREATE\s+TEMPORARY\s+TABLE\s/i.test(text)) {
-      op.result = { resultKind: "SUCCESS", columns: [{ name: "result", logicalType: { type: "VARCHAR", nullable: true, length: 2147483647 }, comment: null }], data: [{ kind: "INSERT", fields: ["OK"] }] };
+    const tables = this.sessionTables.get(session)!;
+    const varchar = { type: "VARCHAR", nullable: true, length: 2147483647 };
+    const create = /^CREATE\s+TEMPORARY\s+TABLE\s+`?(\w+)`?/i.exec(text);
+    if (create) {
+      if (tables.has(create[1])) {
+        op.error = `org.apache.flink.table.api.ValidationException: Temporary table '\`default_catalog\`.\`default_database\`.\`${create[1]}\`' already exists`;
+        return op;
+      }
+      tables.set(create[1], text);
+      op.result = { resultKind: "SUCCESS", columns: [{ name: "result", logicalType: varchar, comment: null }], data: [{ kind: "INSERT", fields: ["OK"] }] };
       return op;
     }
-    if (/^INSERT\s+INTO\s/i.test(text)) {
+    const explain = /^EXPLAIN\s+PLAN\s+FOR\s+([\s\S]*)$/i.exec(text);
+    const insertText = explain ? explain[1].trim() : text;
+    const insert = /^INSERT\s+INTO\s+`?(\w+)`?(?:[\s\S]*?\bFROM\s+`?(\w+)`?)?/i.exec(insertText);
+    if (insert) {
+      // Validation, then planning (which is where connectors check their options and the sink its table).
+      for (const name of [insert[2], insert[1]].filter((n): n is string => !!n)) {
+        if (!tables.has(name)) {
+          op.error = `org.apache.flink.table.api.ValidationException: SQL validation failed. From line 1, column 1 to line 1, column ${name.length}: Object '${name}' not found`;
+          return op;
+        }
+      }
+      const ddl = [insert[2] ? tables.get(insert[2])! : "", tables.get(insert[1])!].filter(Boolean);
+      const planningError = this.mode.failPlanningWith?.(ddl);
+      if (planningError) {
+        op.error = planningError;
+        return op;
+      }
+      if (explain) {
+        const plan = `== Abstract Syntax Tree ==\nLogicalSink(table=[default_catalog.default_database.${insert[1]}])\n+- LogicalTableScan(table=[[default_catalog, default_database, ${insert[2] ?? "values"}]])\n\n== Optimized Physical Plan ==\nSink(table=[default_catalog.default_database.${insert[1]}])\n+- TableSourceScan(table=[[default_catalog, default_database, ${insert[2] ?? "values"}]])\n`;
+        op.result = { resultKind: "SUCCESS_WITH_CONTENT", columns: [{ name: "result", logicalType: varchar, comment: null }], data: [{ kind: "INSERT", fields: [plan] }] };
+        return op;
+      }
       const jid = hex(16);
       const name = executionConfig["pipeline.name"] ?? "insert-into_default_catalog.default_database.sink";
+      const parallelism = 1;
       this.jobs.set(jid, {
         jid,
         name,
@@ -320,29 +433,70 @@ export class FlinkFake {
         endTime: -1,
         pollsUntilStarted: this.opts.pollsUntilStarted ?? 1,
         failWith: this.mode.failJobsWith,
+        crashWith: this.mode.crashLoopWith?.(ddl),
+        failures: 0,
         statement: text,
+        ddl,
         executionConfig,
+        vertices: [
+          { id: hex(16), name: `Source: ${insert[2] ?? "Values"}[1]`, parallelism, status: "CREATED" },
+          { id: hex(16), name: `ConstraintEnforcer[2] -> Sink: ${insert[1]}[2]`, parallelism, status: "CREATED" },
+        ],
+        exceptions: [],
         checkpoints: [],
       });
-      op.result = { resultKind: "SUCCESS_WITH_CONTENT", columns: [{ name: "job id", logicalType: { type: "VARCHAR", nullable: true, length: 2147483647 }, comment: null }], data: [{ kind: "INSERT", fields: [jid] }], jobID: jid };
+      op.result = { resultKind: "SUCCESS_WITH_CONTENT", columns: [{ name: "job id", logicalType: varchar, comment: null }], data: [{ kind: "INSERT", fields: [jid] }], jobID: jid };
       return op;
     }
-    op.error = `org.apache.flink.table.api.SqlParserException: the Flink fake only runs CREATE TEMPORARY TABLE and INSERT INTO`;
+    op.error = `org.apache.flink.table.api.SqlParserException: the Flink fake only runs CREATE TEMPORARY TABLE, INSERT INTO and EXPLAIN PLAN FOR INSERT INTO`;
     return op;
   }
 
   // ------------------------------------------------------------------ JobManager
 
-  /** Advances a job on each observation: CREATED -> RUNNING (or FAILED in failJobsWith mode). */
+  /**
+   * Advances a job on each observation, as Flink's scheduler would between two polls:
+   * CREATED -> RUNNING with tasks DEPLOYING -> tasks RUNNING; with crashWith, deployed tasks fail instead
+   * (RESTARTING, an exception entry), until the restart strategy gives up (FAILED).
+   */
   private observe(job: FakeJob): FakeJob {
-    if (job.state === "CREATED") {
-      if (job.pollsUntilStarted > 0) job.pollsUntilStarted--;
-      else if (job.failWith) {
-        job.state = "FAILED";
-        job.endTime = Date.now();
-      } else job.state = "RUNNING";
+    const maxRestarts = this.opts.maxRestarts ?? 3;
+    switch (job.state) {
+      case "CREATED":
+        if (job.pollsUntilStarted > 0) job.pollsUntilStarted--;
+        else if (job.failWith) {
+          this.recordFailure(job, job.failWith);
+          job.state = "FAILED";
+          job.endTime = Date.now();
+          this.setVertices(job, "CANCELED");
+        } else {
+          job.state = "RUNNING";
+          this.setVertices(job, "DEPLOYING");
+        }
+        break;
+      case "RESTARTING":
+        job.state = "RUNNING";
+        this.setVertices(job, "DEPLOYING");
+        break;
+      case "RUNNING":
+        if (job.vertices.some((v) => v.status !== "RUNNING")) {
+          if (job.crashWith) {
+            this.recordFailure(job, job.crashWith);
+            this.setVertices(job, "CANCELED");
+            if (job.failures > maxRestarts) {
+              job.state = "FAILED";
+              job.endTime = Date.now();
+            } else job.state = "RESTARTING";
+          } else this.setVertices(job, "RUNNING");
+        }
+        break;
     }
     return job;
+  }
+
+  /** Every task runs: the only condition under which checkpoints and savepoints can complete. */
+  private allTasksRunning(job: FakeJob): boolean {
+    return job.state === "RUNNING" && job.vertices.length > 0 && job.vertices.every((v) => v.status === "RUNNING");
   }
 
   private overview(job: FakeJob) {
@@ -355,8 +509,13 @@ export class FlinkFake {
       "end-time": job.endTime,
       duration: (job.endTime > 0 ? job.endTime : now) - job.startTime,
       "last-modification": now,
-      tasks: { running: job.state === "RUNNING" ? 2 : 0, canceling: 0, canceled: job.state === "CANCELED" ? 2 : 0, total: 2, created: 0, scheduled: 0, deploying: 0, reconciling: 0, finished: job.state === "FINISHED" ? 2 : 0, initializing: 0, failed: job.state === "FAILED" ? 1 : 0 },
+      tasks: this.taskCounts(job),
     };
+  }
+
+  private taskCounts(job: FakeJob): Record<string, number> {
+    const count = (st: FakeVertexState) => job.vertices.filter((v) => v.status === st).reduce((n, v) => n + v.parallelism, 0);
+    return { running: count("RUNNING"), canceling: 0, canceled: count("CANCELED"), total: job.vertices.reduce((n, v) => n + v.parallelism, 0), created: count("CREATED"), scheduled: count("SCHEDULED"), deploying: count("DEPLOYING"), reconciling: 0, finished: count("FINISHED"), initializing: 0, failed: count("FAILED") };
   }
 
   private handleJobManager(req: http.IncomingMessage, reply: Reply, body: any): void {
@@ -381,8 +540,8 @@ export class FlinkFake {
           maxParallelism: -1,
           now: Date.now(),
           timestamps: { CREATED: job.startTime, RUNNING: job.startTime },
-          vertices: [],
-          "status-counts": {},
+          vertices: job.vertices.map((v) => ({ id: v.id, name: v.name, maxParallelism: 128, parallelism: v.parallelism, status: v.status, "start-time": job.startTime, "end-time": -1, duration: Date.now() - job.startTime, tasks: { [v.status]: v.parallelism }, metrics: {} })),
+          "status-counts": this.taskCounts(job),
           plan: { jid: job.jid, name: job.name, type: "STREAMING", nodes: [] },
         });
       }
@@ -390,24 +549,28 @@ export class FlinkFake {
         const mode = url.searchParams.get("mode");
         if (mode !== null && mode.toUpperCase() === "STOP") return reply(400, { errors: ['The termination mode "stop" has been removed. For an ungraceful shutdown, please use "cancel" instead. For a graceful shutdown, please use "jobs/:jobId/stop" instead.'] });
         if (mode !== null && mode.toUpperCase() !== "CANCEL") return reply(400, { errors: [`Invalid value for mode: ${mode}`] });
-        if (job.state !== "FAILED" && job.state !== "FINISHED") {
-          job.state = "CANCELED";
-          job.endTime = Date.now();
+        if (["FAILED", "FINISHED", "CANCELED"].includes(job.state)) {
+          // Dispatcher.cancelJob -> FlinkJobTerminatedWithoutCancellationException -> 409 (JobCancellationHandler).
+          return reply(409, { errors: [`Job cancellation failed because the job has already reached another terminal state (${job.state}).`] });
         }
+        job.state = "CANCELED";
+        job.endTime = Date.now();
+        this.setVertices(job, "CANCELED");
         return reply(202, undefined);
       }
     }
     if ((p = /^\/jobs\/([0-9a-f]{32})\/exceptions$/.exec(path)) && method === "GET") {
       const job = this.jobs.get(p[1]);
       if (!job) return notFound(p[1]);
-      const entries = job.state === "FAILED" && job.failWith
-        ? [{ exceptionName: "org.apache.flink.runtime.JobException", stacktrace: `org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy\nCaused by: ${job.failWith}`, timestamp: job.endTime, taskName: "Source: src -> Sink: sink", endpoint: "taskmanager-1:6121", taskManagerId: "tm-1", failureLabels: {}, concurrentExceptions: [] }]
-        : [];
-      return reply(200, { "root-exception": entries[0]?.stacktrace, timestamp: entries[0]?.timestamp, "all-exceptions": [], truncated: false, exceptionHistory: { entries, truncated: false } });
+      // Newest first, limited by maxExceptions (JobExceptionsHandler reverses the history, then limits).
+      const limit = Number(url.searchParams.get("maxExceptions") ?? "20");
+      const entries = job.exceptions.slice(0, limit).map((e) => ({ ...e, taskName: job.vertices[0]?.name, endpoint: "taskmanager-0:6121", location: "taskmanager-0:6121", taskManagerId: "taskmanager-0:6122-abcdef", failureLabels: {}, concurrentExceptions: [] }));
+      return reply(200, { "root-exception": job.exceptions[0]?.stacktrace ?? null, timestamp: job.exceptions[0]?.timestamp ?? null, "all-exceptions": [], truncated: false, exceptionHistory: { entries, truncated: job.exceptions.length > entries.length } });
     }
     if ((p = /^\/jobs\/([0-9a-f]{32})\/checkpoints$/.exec(path)) && method === "GET") {
       const job = this.jobs.get(p[1]);
       if (!job) return notFound(p[1]);
+      if ((this.mode.autoCheckpoint ?? true) && this.allTasksRunning(job)) this.completeCheckpoint(job.jid);
       const last = job.checkpoints[job.checkpoints.length - 1];
       const completed = last
         ? { className: "completed", id: last.id, status: "COMPLETED", is_savepoint: false, savepointFormat: null, trigger_timestamp: last.timestamp, latest_ack_timestamp: last.timestamp, checkpointed_size: 1024, state_size: 1024, end_to_end_duration: 12, alignment_buffered: 0, processed_data: 0, persisted_data: 0, num_subtasks: 2, num_acknowledged_subtasks: 2, checkpoint_type: "CHECKPOINT", tasks: {}, external_path: last.path, discarded: false }
@@ -428,11 +591,13 @@ export class FlinkFake {
       const allowed = kind === "stop" ? ["targetDirectory", "drain", "formatType", "triggerId"] : ["target-directory", "cancel-job", "formatType", "triggerId"];
       const unknown = Object.keys(body ?? {}).filter((k) => !allowed.includes(k));
       if (unknown.length) return reply(400, { errors: [`Request did not match expected format ${kind === "stop" ? "StopWithSavepointRequestBody" : "SavepointTriggerRequestBody"}.`] });
-      if (job.state !== "RUNNING") return reply(409, { errors: [`Job ${job.jid} is not in RUNNING state.`] });
+      if (["FAILED", "FINISHED", "CANCELED"].includes(job.state)) return reply(404, { errors: [`org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job (${job.jid})`] });
       const dir = (kind === "stop" ? body?.targetDirectory : body?.["target-directory"]) as string | undefined;
       if (!dir) return reply(500, { errors: ["Internal server error.", "java.lang.IllegalStateException: No savepoint directory configured. You can either specify a directory while cancelling via -s :targetDirectory or configure a cluster-wide default via key 'execution.checkpointing.savepoint-dir'."] });
       const trigger = hex(16);
-      const outcome: FakeTrigger["outcome"] = this.mode.savepointsHang ? "never" : this.mode.failSavepointsWith ? { failure: this.mode.failSavepointsWith } : { location: `${dir.replace(/\/+$/, "")}/savepoint-${job.jid.slice(0, 6)}-${hex(6)}` };
+      // Accepted whatever the tasks do; a savepoint needs every task running and fails asynchronously otherwise.
+      const notAllRunning = "org.apache.flink.runtime.checkpoint.CheckpointException: Not all required tasks are currently running.";
+      const outcome: FakeTrigger["outcome"] = this.mode.savepointsHang ? "never" : this.mode.failSavepointsWith ? { failure: this.mode.failSavepointsWith } : !this.allTasksRunning(job) ? { failure: notAllRunning } : { location: `${dir.replace(/\/+$/, "")}/savepoint-${job.jid.slice(0, 6)}-${hex(6)}` };
       this.triggers.set(trigger, { jobId: job.jid, kind, targetDirectory: dir, pollsLeft: 1, outcome });
       return reply(202, { "request-id": trigger });
     }
@@ -450,6 +615,7 @@ export class FlinkFake {
       if (job && t.kind === "stop" && job.state === "RUNNING") {
         job.state = "FINISHED";
         job.endTime = Date.now();
+        this.setVertices(job, "FINISHED");
       }
       const bucketPath = /^s3:\/\/[^/]+\/(.*)$/.exec(t.outcome.location);
       if (bucketPath && !this.storedSavepoints.has(t.outcome.location)) {

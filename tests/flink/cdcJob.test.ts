@@ -7,13 +7,14 @@
 import * as net from "net";
 import { FlinkClient } from "../../clients/flink";
 import { resolveConfig } from "../../config";
-import { CdcJobInputs, CdcJobOutputs, createCdcJobProvider, newestRetainedState, registryKey } from "../../providers/cdcJob";
-import { renderCdcJobs } from "../../render/flinkJob";
+import { CdcJobInputs, CdcJobOutputs, createCdcJobProvider, materialize, newestRetainedState, registryKey } from "../../providers/cdcJob";
+import { PLACEHOLDER_SECRETS, renderCdcJobs } from "../../render/flinkJob";
 import { FlinkFake, MemoryObjectStore } from "../fakes/flink";
 
 const cfg = resolveConfig({ tables: ["orders", "customers"] }, { stack: "test" });
 const SECRETS = { cdcPassword: "cdc-pw-Zq81", loaderPassword: "loader-pw-Xy72" };
-const [orders] = renderCdcJobs(cfg, SECRETS);
+// As the program passes them: statements with placeholders, the passwords as separate (secret) inputs.
+const [orders] = renderCdcJobs(cfg, PLACEHOLDER_SECRETS);
 const BUCKET = "bkt";
 
 let fake: FlinkFake;
@@ -34,6 +35,8 @@ async function checked(over: Partial<CdcJobInputs> = {}): Promise<CdcJobInputs> 
     gatewayUrl: fake.gatewayUrl,
     restUrl: fake.restUrl,
     statements: orders.statements,
+    cdcPassword: SECRETS.cdcPassword,
+    loaderPassword: SECRETS.loaderPassword,
     pipelineName: orders.pipelineName,
     table: orders.table,
     serverIdRange: orders.serverIdRange,
@@ -84,7 +87,7 @@ describe("create", () => {
     expect(job.name).toBe("starrocks-cdc-test-cdc-orders");
     expect(outs).toMatchObject({ jobName: orders.pipelineName, jobState: "RUNNING", serverIdRange: orders.serverIdRange, lastSavepoint: "", restoredFrom: "", jobHistory: [outs.jobId] });
     const posts = fake.requestsTo("POST", /\/v3\/sessions\/[^/]+\/statements$/);
-    expect(posts.map((p) => p.body.statement)).toEqual(orders.statements);
+    expect(posts.map((p) => p.body.statement)).toEqual(materialize({ statements: orders.statements, ...SECRETS }, outs.labelGeneration));
     for (const p of posts) expect(p.body.executionConfig).toEqual({ "pipeline.name": orders.pipelineName });
     expect(fake.requestsTo("DELETE", /^\/v3\/sessions\/[^/]+$/)).toHaveLength(1);
     for (const r of fake.requestsTo("GET", /\/result\//)) expect(r.query.rowFormat).toBe("JSON");
@@ -128,7 +131,7 @@ describe("diff", () => {
 });
 
 describe("update", () => {
-  const newSql = () => renderCdcJobs(resolveConfig({ tables: ["orders"], sinkFlushIntervalMs: 5000 }, { stack: "test" }), SECRETS)[0].statements;
+  const newSql = () => renderCdcJobs(resolveConfig({ tables: ["orders"], sinkFlushIntervalMs: 5000 }, { stack: "test" }), PLACEHOLDER_SECRETS)[0].statements;
 
   test("stops with a savepoint and resubmits restoring from it", async () => {
     const { outs } = await create();
@@ -145,6 +148,8 @@ describe("update", () => {
     const last = fake.submissions().at(-1)!;
     expect(last.executionConfig).toEqual({ "pipeline.name": orders.pipelineName, "execution.state-recovery.path": o.lastSavepoint });
     expect(last.statement).toBe(news.statements[2]);
+    // Restored, so the exactly-once label generation is unchanged.
+    expect(o.labelGeneration).toBe(outs.labelGeneration);
     expect(o).toMatchObject({ restoredFrom: o.lastSavepoint, jobHistory: [outs.jobId, o.jobId], statements: news.statements });
     // The new session's CREATE statements carry the new options, without SET.
     expect(fake.requestsTo("POST", /\/statements$/).every((p) => !/^\s*SET\b/i.test(p.body.statement))).toBe(true);
@@ -254,7 +259,7 @@ describe("refresh and recovery", () => {
     fake.restart();
     const client = new FlinkClient({ gatewayUrl: fake.gatewayUrl, restUrl: fake.restUrl, timeoutMs: 2000, initialDelayMs: 2 });
     const s = await client.openSession();
-    for (const st of orders.statements) await client.runStatement(s, st, { "pipeline.name": orders.pipelineName });
+    for (const st of materialize({ statements: orders.statements, ...SECRETS }, "")) await client.runStatement(s, st, { "pipeline.name": orders.pipelineName });
     const read = await provider.read!(outs.pipelineName, outs);
     expect(read.id).toBe(outs.pipelineName);
     expect(read.props!.jobId).not.toBe(outs.jobId);
@@ -316,7 +321,8 @@ describe("client behaviour", () => {
   test("two statements in one request fail with Flink's error, secrets scrubbed", async () => {
     const client = new FlinkClient({ gatewayUrl: fake.gatewayUrl, restUrl: fake.restUrl, timeoutMs: 2000, initialDelayMs: 2 });
     const s = await client.openSession();
-    const err: Error = await client.runStatement(s, `${orders.statements[0]};\n${orders.statements[1]}`).then(() => { throw new Error("ok"); }, (e) => e);
+    const [source, sink] = materialize({ statements: orders.statements, ...SECRETS }, "");
+    const err: Error = await client.runStatement(s, `${source};\n${sink}`).then(() => { throw new Error("ok"); }, (e) => e);
     expect(err.message).toMatch(/HTTP 500: Failed to fetchResults\..*Unsupported SQL statement! Execute statement only accepts a single SQL statement/);
     expectNoSecrets(err.message);
   });

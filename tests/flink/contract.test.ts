@@ -152,6 +152,7 @@ describe("the fake's responses follow the spec, and the client only makes listed
     await client.closeSession(session);
     const jobId = insert.jobID!;
     await client.waitForJobRunning(jobId);
+    await client.waitForJobReady(jobId);
     await client.listJobsOverview();
     await client.findJobsByName("contract-job");
     fake.completeCheckpoint(jobId);
@@ -163,9 +164,12 @@ describe("the fake's responses follow the spec, and the client only makes listed
     await client.waitForSavepoint(jobId, stop);
     // A second job to cancel, and a failing one for the exceptions endpoint.
     const s2 = await client.openSession();
+    await client.runStatement(s2, "CREATE TEMPORARY TABLE `t` (`id` BIGINT, PRIMARY KEY (`id`) NOT ENFORCED) WITH ('connector' = 'datagen')");
     const j2 = (await client.runStatement(s2, "INSERT INTO `t` SELECT 2", { "pipeline.name": "contract-2" })).jobID!;
     await client.waitForJobRunning(j2);
     await client.cancelJob(j2);
+    // Cancelling it again is refused (409), which the client reports as "already ended".
+    await expect(client.cancelJob(j2)).resolves.toBe(false);
     fake.mode.failJobsWith = "java.lang.RuntimeException: boom";
     const j3 = (await client.runStatement(s2, "INSERT INTO `t` SELECT 3", { "pipeline.name": "contract-3" })).jobID!;
     await expect(client.waitForJobRunning(j3)).rejects.toThrow(/FAILED.*boom/);

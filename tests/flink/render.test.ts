@@ -24,7 +24,7 @@ import {
  *   `sink.properties.` prefix, SINK_PROPERTIES_PREFIX: format and strip_outer_array are Stream Load parameters).
  */
 const SOURCE_KEYS = ["connector", "hostname", "port", "username", "password", "database-name", "table-name", "server-id", "server-time-zone", "scan.incremental.snapshot.enabled", "heartbeat.interval"];
-const SINK_KEYS = ["connector", "jdbc-url", "load-url", "database-name", "table-name", "username", "password", "sink.semantic", "sink.buffer-flush.interval-ms", "sink.label-prefix", "sink.properties.format", "sink.properties.strip_outer_array"];
+const SINK_KEYS = ["connector", "jdbc-url", "load-url", "database-name", "table-name", "username", "password", "sink.semantic", "sink.buffer-flush.interval-ms", "sink.buffer-flush.max-bytes", "sink.label-prefix", "sink.properties.format", "sink.properties.strip_outer_array"];
 
 const cfg = resolveConfig({ sourceTimeZone: "+02:00" }, { stack: "dev" });
 const secrets = { cdcPassword: "cdc-s3cr'et\\x", loaderPassword: "load-s3cret" };

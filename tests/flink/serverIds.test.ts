@@ -29,7 +29,7 @@ test("ranges are unique, disjoint, wide enough, inside the span, and stable per 
     const subset = shuffled.slice(0, 1 + Math.floor(rand() * shuffled.length));
     const parallelism = 1 + Math.floor(rand() * 8);
     const base = [2, 5400, 100000][Math.floor(rand() * 3)];
-    const cfg = resolveConfig({ tables: subset, sourceParallelism: parallelism, cdcServerIdBase: base, slotsPerTaskManager: 64, taskManagers: 1, mysqlServerId: 1, sourceMode: "managed" }, { stack: "dev" });
+    const cfg = resolveConfig({ tables: subset, sourceParallelism: parallelism, cdcServerIdBase: base, slotsPerTaskManager: 64, taskManagers: 1, taskManagerMemory: "16g", mysqlServerId: 1, sourceMode: "managed" }, { stack: "dev" });
     const jobs = renderCdcJobs(cfg, secrets);
     const ranges = jobs.map((j) => j.serverIdRange);
     for (const [k, r] of ranges.entries()) {

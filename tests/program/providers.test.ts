@@ -67,7 +67,7 @@ test("the preflight checks the CDC user's own grants, connecting as that user", 
 });
 
 test("every password and key a dynamic resource receives is a secret", () => {
-  const secretKeys = ["password", "loaderPassword", "cdcPassword", "accessKey", "secretKey", "s3AccessKey", "s3SecretKey", "statements"];
+  const secretKeys = ["password", "loaderPassword", "cdcPassword", "accessKey", "secretKey", "s3AccessKey", "s3SecretKey"];
   let checked = 0;
   for (const r of run.resources.filter((x) => x.type.startsWith(DYNAMIC))) {
     for (const key of secretKeys) {
