@@ -18,6 +18,12 @@ import {
 const TABLES_UNDER_TEST = ["orders", "customers"];
 const REPLICATED = [...TABLES_UNDER_TEST, "cdc_heartbeat"];
 const CONVERGE_MS = 120_000;
+/**
+ * After a source restart the binlog client reconnects from its keep-alive thread (Debezium's
+ * connect.keep.alive.interval.ms, 60 s by default), so rows written after the restart arrive up to
+ * about 100 s later; measured here: 96 s.
+ */
+const SOURCE_RECONNECT_MS = 180_000;
 
 describeReal("CDC pipeline on real Flink survives faults without losing rows", () => {
   let tier: RealTier;
@@ -47,16 +53,26 @@ describeReal("CDC pipeline on real Flink survives faults without losing rows", (
   }, 120_000);
 
   /** Pauses the writer, waits for the sink to hold exactly the source's rows, resumes the writer. */
-  async function expectNothingLost(): Promise<void> {
+  async function expectNothingLost(convergeMs = CONVERGE_MS): Promise<void> {
     await writer.pause();
     try {
       // The writer really wrote during the fault, so there was something to lose.
       expect(writer.stats.inserts).toBeGreaterThan(lastInserts);
       lastInserts = writer.stats.inserts;
-      const diffs = await waitForConvergence(REPLICATED, source, sink.query, CONVERGE_MS);
+      const diffs = await waitForConvergence(REPLICATED, source, sink.query, convergeMs);
       expect(describeDiffs(diffs)).toBe("");
     } finally {
       writer.resume();
+    }
+  }
+
+  /** Waits until the newest orders row the writer committed is in the sink: the pipeline is flowing now. */
+  async function flowing(): Promise<void> {
+    const [{ k }] = await source.query<{ k: string }>("SELECT CAST(MAX(order_id) AS CHAR) AS k FROM orders");
+    const deadline = Date.now() + 60_000;
+    while ((await sink.query<{ n: number }>(`SELECT COUNT(*) AS n FROM orders WHERE order_id = ${k}`))[0].n === 0) {
+      if (Date.now() > deadline) throw new Error(`orders row ${k} did not reach the sink within 60 s: the pipeline is not flowing`);
+      await sleep(250);
     }
   }
 
@@ -126,29 +142,30 @@ describeReal("CDC pipeline on real Flink survives faults without losing rows", (
 
   test("a restarted source MariaDB: the binlog readers reconnect and carry on", async () => {
     const before = new Map([...jobs.outputs].map(([t, o]) => [t, o.jobId]));
-    await sleep(3000);
+    await flowing();
     await source.server.pause();
     await sleep(8000);
     await source.server.start();
-    await expectNothingLost();
+    // Rows written after the restart must arrive too, not only those from before it.
+    const insertsAtRestart = writer.stats.inserts;
+    await sleep(5000);
+    expect(writer.stats.inserts).toBeGreaterThan(insertsAtRestart);
     expect(writer.stats.reconnects).toBeGreaterThan(0);
+    await expectNothingLost(SOURCE_RECONNECT_MS);
     for (const [table, jobId] of before) expect({ table, state: (await jobs.client.getJob(jobId))?.state }).toEqual({ table, state: "RUNNING" });
   }, 300_000);
 
   test("the sink refuses loads for 30 s: nothing arrives meanwhile, then the backlog drains", async () => {
-    await sleep(2000);
+    await flowing();
     const failUntil = Date.now() + 30_000;
     sink.failLoadsFor(30_000, "error");
-    // Written after the fault began, so the rows of the last seconds are not in the sink while it lasts.
+    // The pipeline was flowing a moment ago, so rows of the last seconds missing now are held back by the fault.
     await sleep(20_000);
     const during = await diffTable(findTable("orders"), source, sink.query);
     expect(during.missing.length).toBeGreaterThan(0);
     await sleep(Math.max(0, failUntil - Date.now()));
-    const drainStarted = Date.now();
     await expectNothingLost();
     await jobsRunning();
-    // Bounded catch-up: a job that gave up (FAILED) or a sink that stays stuck would not converge.
-    expect(Date.now() - drainStarted).toBeLessThan(CONVERGE_MS);
   }, 300_000);
 
   test("a wrong source password: create fails within its timeout with the root cause, not success", async () => {
