@@ -591,6 +591,8 @@ export class FlinkFake {
       const allowed = kind === "stop" ? ["targetDirectory", "drain", "formatType", "triggerId"] : ["target-directory", "cancel-job", "formatType", "triggerId"];
       const unknown = Object.keys(body ?? {}).filter((k) => !allowed.includes(k));
       if (unknown.length) return reply(400, { errors: [`Request did not match expected format ${kind === "stop" ? "StopWithSavepointRequestBody" : "SavepointTriggerRequestBody"}.`] });
+      // A terminal job has no JobMaster left (Dispatcher: FlinkJobNotFoundException). The exact answer is not
+      // checked against Flink; the provider never stops a job it has not seen active.
       if (["FAILED", "FINISHED", "CANCELED"].includes(job.state)) return reply(404, { errors: [`org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job (${job.jid})`] });
       const dir = (kind === "stop" ? body?.targetDirectory : body?.["target-directory"]) as string | undefined;
       if (!dir) return reply(500, { errors: ["Internal server error.", "java.lang.IllegalStateException: No savepoint directory configured. You can either specify a directory while cancelling via -s :targetDirectory or configure a cluster-wide default via key 'execution.checkpointing.savepoint-dir'."] });

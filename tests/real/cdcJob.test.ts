@@ -7,8 +7,9 @@
  *   the source by key: none lost, none extra), a stateless upgrade, an upgrade whose new statements do not
  *   plan (old job untouched), an upgrade whose new job cannot run (the old statements come back from the same
  *   savepoint: the table is never left without a job), delete with a savepoint; then a crash-looping job
- *   (wrong source password) failing create with the root cause well within its timeout, and the rendered
- *   bounded restart strategy ending such a job in FAILED.
+ *   (wrong source password) failing create with the root cause well within its timeout, a lost TaskManager
+ *   seen as drift and healed by the next up, and the rendered bounded restart strategy ending a job that
+ *   cannot run in FAILED.
  */
 import { FlinkClient } from "../../clients/flink";
 import { query, withMysql } from "../../clients/mysql";
@@ -217,6 +218,15 @@ describeReal("CdcJob provider on real Flink", () => {
     expect((await flink.findJobsByName(outs.pipelineName)).filter((j) => j.state === "RUNNING").map((j) => j.jid)).toEqual([outs.jobId]);
   });
 
+  test("a sink table StarRocks does not have fails planning: the connector checks the table over JDBC when the INSERT is planned", async () => {
+    const missing = inputs.statements.map((s, i) => (i === 1 ? s.replace("'table-name' = 'orders'", "'table-name' = 'orders_missing'") : s));
+    expect(missing[1]).toContain("orders_missing");
+    const err: Error = await provider.update!(outs.pipelineName, outs, await checked({ statements: missing })).then(() => { throw new Error("update succeeded"); }, (e) => e);
+    expect(err.message).toMatch(new RegExp(`do not plan in Flink, so job ${outs.jobId} keeps running unchanged`));
+    expect(err.message).not.toContain(LOADER_PASSWORD);
+    expect((await flink.getJob(outs.jobId))?.state).toBe("RUNNING");
+  });
+
   test("a new job that cannot run after the stop: the old statements come back from the same savepoint", async () => {
     // A source host:port where no MySQL listens: plans fine, fails when the source connects.
     const news = await checked({ statements: inputs.statements.map((s) => s.replace(`'port' = '${source.db.port}'`, "'port' = '1'")) });
@@ -264,6 +274,34 @@ describeReal("CdcJob provider on real Flink", () => {
     // It was cancelled, so it does not keep restarting.
     const jobs = await flink.findJobsByName(bad.pipelineName);
     expect(jobs.map((j) => j.state)).toEqual(["CANCELED"]);
+  });
+
+  test("a lost TaskManager: refresh shows the failing job as drift; once the TaskManager is back, the next up heals it", async () => {
+    const p = await checked({ pipelineName: `${outs.pipelineName}-tmloss` });
+    const o = (await provider.create(p)).outs as CdcJobOutputs;
+    await tier.killTaskManager();
+    let read: any;
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      read = await provider.read!(o.pipelineName, o);
+      if (read.props.lastFailure || read.props.jobState === "RESTARTING" || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(read.props.jobId).toBe(o.jobId);
+    expect(read.props.lastFailure).not.toBe("");
+    expect((await provider.diff!(o.pipelineName, read.props, p)).changes).toBe(true);
+    await tier.startTaskManager();
+    const healed = (await provider.update!(o.pipelineName, read.props, p)).outs as CdcJobOutputs;
+    expect(healed.lastFailure).toBe("");
+    const seen = await jobIsReady(healed.jobId);
+    expect(seen).toMatchObject({ state: "RUNNING" });
+    expect(seen.vertices.every((v) => v === "RUNNING")).toBe(true);
+    // Healed means clean on the next refresh, and rows flow.
+    const again = await provider.read!(healed.pipelineName, healed);
+    expect(again.props).toMatchObject({ jobState: "RUNNING", lastFailure: "" });
+    await source.sql("INSERT INTO shop.orders (order_id, customer_id, status, total_amount, order_date, updated_at) VALUES (?, 3, 'new', 1.00, NOW(), NOW())", [nextId++]);
+    await converged();
+    await provider.delete!(healed.pipelineName, healed);
   });
 
   test("the rendered bounded restart strategy ends a job that cannot run in FAILED", async () => {

@@ -109,6 +109,14 @@ describeIf("Stream Load", () => {
     expect((await streamLoad("sl3", "t", "1\ta\t1.00\n", { label: "sl3-a" })).json!.Status).toBe("Success");
   });
 
+  test("a value the column cannot hold fails the load with the reason in the error log", async () => {
+    await table("sl6");
+    const r = await streamLoad("sl6", "t", "1\ta\t1.00\nnot-a-number\tb\t2.00\n", { label: "sl6-a" });
+    expect(r.json).toMatchObject({ Status: "Fail", Message: "too many filtered rows" });
+    expect((await loadRequest({ method: "GET", url: r.json!.ErrorURL, user: "root", password: ROOT_PW })).text).toMatch(/Incorrect integer value: 'not-a-number'/);
+    expect(await stored("sl6")).toEqual([]);
+  });
+
   test("JSON with strip_outer_array keeps BIGINT keys exact and reads __op by name", async () => {
     await table("sl4");
     const body = '[{"id": 9000000000000000123, "name": "x", "amount": 1.5}, {"id": 5, "name": "y", "amount": null}, {"id": 5, "__op": 1}]';
@@ -197,6 +205,32 @@ describeIf("Transaction Stream Load", () => {
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ Status: "FAILED", Message: "class com.starrocks.common.StarRocksException: No database selected." });
     expect(r.json).not.toHaveProperty("status");
+  });
+});
+
+describeIf("without redirects", () => {
+  let direct: StarRocksStandIn;
+  beforeAll(async () => {
+    direct = await startStarRocksStandIn({ preset: "ready", redirect: false });
+  }, 60_000);
+  afterAll(async () => direct?.stop());
+
+  test("the FE port answers plain and transaction loads itself (as one BE would)", async () => {
+    const c = await mysql.createConnection({ host: direct.host, port: direct.queryPort, user: "root", password: "" });
+    await c.query("CREATE DATABASE d");
+    await c.query("CREATE TABLE d.t (id BIGINT NOT NULL, name VARCHAR(20) NULL, amount DECIMAL(10,2) NULL) PRIMARY KEY (id) DISTRIBUTED BY HASH(id)");
+    const who = { user: "root", password: "" };
+    const url = (p: string) => `http://127.0.0.1:${direct.httpPort}${p}`;
+    const plain = await loadRequest({ method: "PUT", url: url("/api/d/t/_stream_load"), ...who, headers: { label: "a" }, body: "1\ta\t1.00\n" });
+    expect(plain.hops).toHaveLength(1);
+    expect(plain.json!.Status).toBe("Success");
+    const h = { label: "b", db: "d", table: "t" };
+    for (const [op, body] of [["begin"], ["load", "2\tb\t2.00\n"], ["prepare"], ["commit"]] as const) {
+      const r = await loadRequest({ method: op === "load" ? "PUT" : "POST", url: url(`/api/transaction/${op}`), ...who, headers: h, body });
+      expect([op, r.hops.length, r.json!.Status]).toEqual([op, 1, "OK"]);
+    }
+    expect((await c.query("SELECT id FROM d.t ORDER BY id"))[0]).toEqual([{ id: 1 }, { id: 2 }]);
+    await c.end();
   });
 });
 
@@ -416,6 +450,29 @@ describeJava("real Java clients", () => {
         sr.failLoadsFor(0, "error");
       }
       expect(await stored("cp_fail")).toEqual([]);
+    }, 300_000);
+
+    test("hang: a begin that gets no answer fails the flush when the connection drops (POST is not retried)", async () => {
+      await table("cp_hang");
+      let started = 0;
+      const r = await runJavaProgram("ConnectorProbe.java", await connectorClasspath(), [
+        `jdbc:mysql://${sr.host}:${sr.queryPort}`, `${sr.host}:${sr.httpPort}`, "root", ROOT_PW, "cp_hang", "t", "at-least-once", "json", "lp_hang", "1:a:1.00:0",
+      ], {
+        env: { PROBE_WAIT_STDIN: "1" },
+        onStdout: (out, write) => {
+          if (!started && out.includes("loader ")) {
+            started = Date.now();
+            sr.failLoadsFor(3000, "hang");
+            write("go");
+          }
+        },
+      });
+      expect(started).toBeGreaterThan(0);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/NoHttpResponseException|failed to respond/);
+      expect(await stored("cp_hang")).toEqual([]);
+      expect(sr.loads().some((l) => l.db === "cp_hang")).toBe(false);
     }, 300_000);
   });
 });

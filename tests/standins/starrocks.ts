@@ -11,7 +11,6 @@
  * It has no commit/publish cost, no tablet versions, no compaction and no memory limits: latency and
  * throughput measured against it say nothing about StarRocks.
  */
-import * as crypto from "crypto";
 import { StarRocksFeFake } from "../fakes/starrocksFe";
 import { FaultMode, LoadRecord, LoadService } from "./starrocks/http";
 import { standInSqlHooks } from "./starrocks/sql";
@@ -101,9 +100,4 @@ export async function startStarRocksStandIn(opts: StarRocksStandInOptions = {}):
     await store.stop();
     throw e;
   }
-}
-
-/** A random password for tests that want one. */
-export function randomPassword(): string {
-  return crypto.randomBytes(12).toString("base64url");
 }

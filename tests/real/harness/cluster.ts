@@ -58,6 +58,8 @@ export interface RunningTier {
   checkpointDir: string;
   savepointDir: string;
   processes: Partial<Record<TierProcess, ProcessInfo>>;
+  /** The Jest process that started the tier; while it lives, other runs leave this one alone. */
+  ownerPid: number;
   /** Seconds globalSetup took to bring the tier up. */
   startupSeconds: number;
 }
@@ -201,6 +203,24 @@ export function alive(pid: number): boolean {
   } catch {
     return true;
   }
+}
+
+/**
+ * Pids of the processes whose working directory is the run folder: every process the tier starts runs
+ * there, so this finds them even when the state file is lost (a deleted folder reads as "<dir> (deleted)").
+ */
+export function processesIn(runDir: string): number[] {
+  const out: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
+      if (cwd === runDir || cwd.startsWith(runDir + "/") || cwd === `${runDir} (deleted)`) out.push(Number(entry));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return out;
 }
 
 /** Sends a signal to a recorded process and waits until it is gone. */

@@ -9,17 +9,43 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-  RunningTier, STATE_ENV, allocatePorts, gatewayReady, jobManagerReady, locateFlinkHome, logExcerpt, missingPrerequisite,
+  RunningTier, STATE_ENV, TierState, alive, processesIn, readState, allocatePorts, gatewayReady, jobManagerReady, locateFlinkHome, logExcerpt, missingPrerequisite,
   locateMotoServer, s3Ready, spawnRole, spawnS3Server, stopProcess, taskManagersRegistered, tierConfigYaml, writeConfDir, writeState,
 } from "./cluster";
 
 const RUN_PREFIX = "starrocks-cdc-real-";
 
-/** Keeps the logs of the last few runs in the temp dir, removes older run folders. */
+/**
+ * Keeps the logs of the last few runs in the temp dir and removes older run folders. Other runs on the
+ * same machine may be going on: a folder whose owning Jest process is alive is never touched. Processes
+ * of a run whose Jest died without its teardown (killed, crashed) are stopped: they are the processes
+ * whose working directory is that run's folder.
+ */
 function pruneOldRuns(keep = 3): void {
   const dirs = fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith(RUN_PREFIX)).map((d) => path.join(os.tmpdir(), d));
   dirs.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
-  for (const d of dirs.slice(keep)) fs.rmSync(d, { recursive: true, force: true });
+  dirs.forEach((dir, i) => {
+    const stateFile = path.join(dir, "state.json");
+    let state: TierState | undefined;
+    try {
+      state = readState(stateFile);
+    } catch {
+      // No state yet: a run still starting (keep it for a while), or a broken one.
+      if (Date.now() - fs.statSync(dir).mtimeMs < 30 * 60_000) return;
+    }
+    // A skipped run's folder goes with its teardown; one left behind is removed after a while.
+    if (state && "skipped" in state && Date.now() - fs.statSync(dir).mtimeMs < 30 * 60_000) return;
+    if (state && !("skipped" in state)) {
+      // A state without ownerPid comes from an older harness: its owner is unknown, so it is only left alone.
+      if (state.ownerPid && alive(state.ownerPid)) return;
+      if (!state.ownerPid) {
+        if (Object.values(state.processes).some((info) => info && alive(info.pid))) return;
+      } else {
+        for (const pid of processesIn(dir)) process.kill(pid, "SIGKILL");
+      }
+    }
+    if (i >= keep) fs.rmSync(dir, { recursive: true, force: true });
+  });
 }
 
 export default async function globalSetup(): Promise<void> {
@@ -56,6 +82,7 @@ export default async function globalSetup(): Promise<void> {
     checkpointDir: conf.checkpointDir,
     savepointDir: conf.savepointDir,
     processes: {},
+    ownerPid: process.pid,
     startupSeconds: 0,
   };
   fs.mkdirSync(state.logDir, { recursive: true });

@@ -27,6 +27,7 @@ import java.util.Collections;
  * or flushes, snapshots, prepares and commits (exactly-once, as checkpoints do). Exactly-once opens as
  * the sink function does on a fresh start (no restored state): ExactlyOnceLabelGeneratorFactory labels
  * ({prefix}-{table}-{subtask}-{id}, ids from 1) and the LingeringTransactionAborter run first.
+ * With PROBE_WAIT_STDIN=1 it reads one line from stdin after "loader ..." before loading.
  *
  * Table: (id BIGINT key, name VARCHAR, amount DECIMAL(10,2)). Rows: "id:name:amount:op" with op 0
  * (upsert) or 1 (delete); "-" is NULL. Prints "probe ...", "loader ...", "headers ...", "done".
@@ -90,6 +91,11 @@ public class ConnectorProbe {
                     Collections.emptyList(), manager.getStreamLoader()).execute();
         }
         System.out.println("loader " + manager.getStreamLoader().getClass().getSimpleName());
+        System.out.flush();
+        if ("1".equals(System.getenv("PROBE_WAIT_STDIN"))) {
+            // Lets a test change the server's behaviour between set-up and the first load.
+            new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+        }
         try {
             for (String row : rows) {
                 String[] f = row.split(":", -1);

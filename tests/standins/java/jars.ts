@@ -79,13 +79,25 @@ export interface RunResult {
   stderr: string;
 }
 
+export interface RunOptions {
+  cwd?: string;
+  timeoutMs?: number;
+  env?: Record<string, string>;
+  /** Called with the output so far on every chunk; write() sends a line to the program's stdin. */
+  onStdout?: (stdout: string, write: (line: string) => void) => void;
+}
+
 /** Runs a command without blocking the event loop (the stand-in answers from this process). */
-export function run(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
+    const write = (line: string) => child.stdin.write(line + "\n");
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      opts.onStdout?.(stdout, write);
+    });
     child.stderr.on("data", (d) => (stderr += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
     child.on("error", reject);
@@ -97,6 +109,6 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; timeoutMs
 }
 
 /** `java -cp <classpath> <file>.java args...` for a program in this folder. */
-export function runJavaProgram(program: string, classpath: string[], args: string[], timeoutMs = 180_000): Promise<RunResult> {
-  return run("java", ["-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath.join(path.delimiter), path.join(__dirname, program), ...args], { timeoutMs });
+export function runJavaProgram(program: string, classpath: string[], args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  return run("java", ["-cp", classpath.join(path.delimiter), path.join(__dirname, program), ...args], { timeoutMs: 180_000, ...opts });
 }

@@ -50,6 +50,7 @@ export function loadSpec(header: (name: string) => string | undefined): LoadSpec
   if (format !== "csv" && format !== "json") throw new LoadRequestError(`unknown data format, format=${header("format")}`);
   if (header("jsonpaths")) throw new LoadRequestError("StarRocks stand-in: jsonpaths is not implemented");
   if ((header("partial_update") ?? "false").toLowerCase() === "true") throw new LoadRequestError("StarRocks stand-in: partial_update is not implemented");
+  if (header("compression")) throw new LoadRequestError(`StarRocks stand-in: compressed bodies are not implemented (compression=${header("compression")})`);
   const columns = header("columns");
   return {
     format,

@@ -144,6 +144,7 @@ export function standInSqlHooks(fe: () => StarRocksFeFake, store: Store, opts: S
       if (/^SHOW\s+WARNINGS$/i.test(sql)) return rows(["Level", num("Code"), "Message"], []);
       if ((m = /^SELECT\s+current_version\(\s*\)(?:\s+AS\s+`?(\w+)`?)?$/i.exec(sql))) return rows([str(m[1] ?? "current_version()")], [[opts.version]]);
       if (/^SELECT\s+DATABASE\(\s*\)$/i.test(sql)) return rows(["DATABASE()"], [[session.database ?? null]]);
+      if (/^SELECT\s+VERSION\(\s*\)$/i.test(sql)) return rows(["VERSION()"], [[VARIABLES.version]]);
       const cols = infoSchemaColumns(fe(), sql);
       if (cols) return cols;
       if ((m = /^USE\s+`?([^`\s]+)`?$/i.exec(sql))) {
