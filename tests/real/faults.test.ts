@@ -19,9 +19,9 @@ const TABLES_UNDER_TEST = ["orders", "customers"];
 const REPLICATED = [...TABLES_UNDER_TEST, "cdc_heartbeat"];
 const CONVERGE_MS = 120_000;
 /**
- * After a source restart the binlog client reconnects from its keep-alive thread (Debezium's
- * connect.keep.alive.interval.ms, 60 s by default), so rows written after the restart arrive up to
- * about 100 s later; measured here: 96 s.
+ * After a source restart the binlog client reconnects from its keep-alive thread (Debezium
+ * MySqlConnectorConfig KEEP_ALIVE_INTERVAL_MS, `connect.keep.alive.interval.ms`, default one minute), so
+ * rows written after the restart arrive up to about 100 s later; measured here: 96 s.
  */
 const SOURCE_RECONNECT_MS = 180_000;
 
