@@ -60,7 +60,8 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbSe
   fs.mkdirSync(datadir);
   const asRoot = process.getuid?.() === 0;
   const install = spawnSync("mariadb-install-db", [
-    `--datadir=${datadir}`, "--auth-root-authentication-method=normal", "--skip-test-db", "--no-defaults",
+    // Each server's own tmpdir: bootstraps running side by side (other test processes) must not share /tmp files.
+    `--datadir=${datadir}`, `--tmpdir=${base}`, "--auth-root-authentication-method=normal", "--skip-test-db", "--no-defaults",
     ...(asRoot ? ["--user=root"] : []),
   ], { encoding: "utf8" });
   if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${install.stderr || install.stdout}`);
@@ -68,7 +69,7 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbSe
   const port = await freePort();
   const binlog = opts.binlog ?? true;
   const args = [
-    "--no-defaults", `--datadir=${datadir}`, `--port=${port}`, "--bind-address=127.0.0.1",
+    "--no-defaults", `--datadir=${datadir}`, `--tmpdir=${base}`, `--port=${port}`, "--bind-address=127.0.0.1",
     `--socket=${path.join(base, "mysqld.sock")}`, `--pid-file=${path.join(base, "mysqld.pid")}`,
     "--skip-name-resolve", "--innodb-buffer-pool-size=32M", "--innodb-log-file-size=16M",
     `--server-id=${opts.serverId ?? 1}`,
