@@ -167,17 +167,6 @@ describeReal("CDC pipeline on real Flink survives faults without losing rows", (
     await expectNothingLost();
     await jobsRunning();
   }, 300_000);
-
-  test("a wrong source password: create fails within its timeout with the root cause, not success", async () => {
-    const cfg = pipelineConfig({ stack: "faults-badpw", tables: ["products"], source: { ...source, cdcPassword: "not-the-password" }, sink });
-    const spec = (await import("../../render/flinkJob")).renderCdcJob(cfg, findTable("products"), { cdcPassword: "not-the-password", loaderPassword: sink.loaderPassword });
-    const timeoutMs = 60_000;
-    const started = Date.now();
-    const create = jobs.provider.create!(jobInputs(cfg, spec, flinkEndpoints(tier), timeoutMs, { cdcPassword: "not-the-password", loaderPassword: sink.loaderPassword }));
-    await expect(create).rejects.toThrow(/Access denied for user 'flink_cdc'/);
-    expect(Date.now() - started).toBeLessThan(timeoutMs + 15_000);
-    await create.catch((err: Error) => expect(err.message).not.toContain("not-the-password"));
-  }, 180_000);
 });
 
 /** Completed checkpoints of a job and the path it was last restored from (JobManager REST /checkpoints). */
