@@ -14,6 +14,17 @@
  * - cancelling a job in a terminal state answers 409 (JobCancellationHandler, FlinkJobTerminatedWithout-
  *   CancellationException).
  *
+ * Who still uses it (everything else moved to the real-Flink tier, tests/real/, which proves create, adoption,
+ * upgrades, rollback, resuming a failed or cancelled job, loss recovery, delete and the crash loop on Flink itself):
+ * - tests/flink/cdcJob.test.ts: request shapes (one statement per request, pipeline.name, the session closed),
+ *   a failing savepoint, a stop that never completes, the savepoint nonce, diff/check, client errors;
+ * - tests/flink/cdcJobLifecycle.test.ts: checkpoints that never complete, a job caught exactly while
+ *   RESTARTING, refresh drift and "recovered by itself" timing, 409 on cancel, label generations in the
+ *   submitted DDL, password placeholders and scrubbing: states real Flink cannot be put in on demand;
+ * - tests/flink/contract.test.ts: its responses validate against Flink's published OpenAPI specs;
+ * - tests/flink/externalCluster.test.ts: external-cluster state dirs (hdfs://, file://) and the execution
+ *   config each request carries, which the real tier (state on S3) does not exercise.
+ *
  * Also here: MemoryObjectStore, an in-memory fake of the S3 listing seam (providers/cdcJob.ts ObjectStore). When
  * a FlinkFake is given one, completed checkpoints and savepoints leave `_metadata` objects in it, laid out as
  * Flink lays them out on S3.

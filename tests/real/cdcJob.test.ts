@@ -6,7 +6,9 @@
  *   a savepoint upgrade while a writer keeps inserting and updating rows (after convergence the sink equals
  *   the source by key: none lost, none extra), a stateless upgrade, an upgrade whose new statements do not
  *   plan (old job untouched), an upgrade whose new job cannot run (the old statements come back from the same
- *   savepoint: the table is never left without a job), delete with a savepoint; then a crash-looping job
+ *   savepoint: the table is never left without a job), delete with a savepoint; then create adopting a job of
+ *   the pipeline that already runs (no duplicate), a cancelled job resumed by the update from its newest
+ *   retained checkpoint with no row lost, a crash-looping job
  *   (wrong source password) failing create with the root cause well within its timeout, a lost TaskManager
  *   seen as drift and healed by the next up, and the rendered bounded restart strategy ending a job that
  *   cannot run in FAILED.
@@ -15,7 +17,7 @@ import { FlinkClient } from "../../clients/flink";
 import { query, withMysql } from "../../clients/mysql";
 import { findTable } from "../../catalog/tables";
 import { StackConfig } from "../../config";
-import { CdcJobInputs, CdcJobOutputs, createCdcJobProvider, materialize, minioObjectStore } from "../../providers/cdcJob";
+import { CdcJobInputs, CdcJobOutputs, createCdcJobProvider, materialize, minioObjectStore, registryKey } from "../../providers/cdcJob";
 import { PIPELINE_NAME_KEY, PLACEHOLDER_SECRETS, renderCdcJob } from "../../render/flinkJob";
 import { createLoaderUserSql, grantLoaderSql, starrocksCreateDatabaseSql, starrocksCreateTableSql } from "../../render/starrocks";
 import { StarRocksStandIn, startStarRocksStandIn } from "../standins/starrocks";
@@ -259,8 +261,62 @@ describeReal("CdcJob provider on real Flink", () => {
     const savepoint = /with savepoint (\S+);/.exec(line!)![1];
     const keys = (await minioObjectStore({ ...tier.s3 }).list(savepoint.replace(`s3://${tier.s3.bucket}/`, "") + "/")).map((o) => o.key);
     expect(keys.some((k) => k.endsWith("/_metadata"))).toBe(true);
+    // Its registry is removed, so a later create of the pipeline starts fresh instead of resuming.
+    expect(await minioObjectStore({ ...tier.s3 }).getText(registryKey(outs.pipelineName))).toBeUndefined();
     expect(logs.join("\n")).not.toContain(source.cdcPassword);
     expect(logs.join("\n")).not.toContain(LOADER_PASSWORD);
+  });
+
+  test("create adopts a job of the pipeline that already runs instead of submitting a duplicate", async () => {
+    // A job of the same pipeline.name submitted outside the provider (a create that timed out, a lost state).
+    const name = `${outs.pipelineName}-adopt`;
+    const session = await flink.openSession("adopt-check");
+    let submitted: string | undefined;
+    try {
+      for (const s of materialize({ statements: inputs.statements, cdcPassword: source.cdcPassword, loaderPassword: LOADER_PASSWORD }, "")) {
+        submitted = (await flink.runStatement(session, s, { [PIPELINE_NAME_KEY]: name })).jobID ?? submitted;
+      }
+    } finally {
+      await flink.closeSession(session).catch(() => undefined);
+    }
+    expect(submitted).toMatch(/^[0-9a-f]{32}$/);
+    const o = (await provider.create(await checked({ pipelineName: name }))).outs as CdcJobOutputs;
+    expect(o.jobId).toBe(submitted);
+    expect(o.jobHistory).toEqual([submitted]);
+    expect(logs.some((l) => l.includes(`adopted running job ${submitted} of ${name}`))).toBe(true);
+    expect((await flink.findJobsByName(name)).filter((j) => j.state === "RUNNING").map((j) => j.jid)).toEqual([submitted]);
+    await flink.cancelJob(o.jobId);
+    await flink.waitForJobState(o.jobId, ["CANCELED", "FAILED", "FINISHED"], 60_000, false);
+  });
+
+  test("a cancelled job: refresh shows it as drift; the update resumes from its newest retained checkpoint, no row lost", async () => {
+    const p = await checked({ pipelineName: `${outs.pipelineName}-resume` });
+    const o = (await provider.create(p)).outs as CdcJobOutputs;
+    const writer = startWriter();
+    await new Promise((r) => setTimeout(r, 1500));
+    await writer.stop();
+    // A checkpoint completed after those rows were written, so the restore starts from a non-initial offset.
+    const before = (await flink.checkpointStats(o.jobId))?.completed ?? 0;
+    const deadline = Date.now() + 30_000;
+    while (((await flink.checkpointStats(o.jobId))?.completed ?? 0) <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    expect((await flink.checkpointStats(o.jobId))?.completed ?? 0).toBeGreaterThan(before);
+    expect(await flink.cancelJob(o.jobId)).toBe(true);
+    expect(await flink.waitForJobState(o.jobId, ["CANCELED", "FAILED", "FINISHED"], 60_000, false)).toBe("CANCELED");
+    // Rows written while no job runs come from the binlog after the restore.
+    const downWriter = startWriter();
+    await new Promise((r) => setTimeout(r, 1000));
+    await downWriter.stop();
+    const read = await provider.read!(o.pipelineName, o);
+    expect(read.props).toMatchObject({ jobId: o.jobId, jobState: "CANCELED" });
+    expect((await provider.diff!(o.pipelineName, read.props, p)).changes).toBe(true);
+    const resumed = (await provider.update!(o.pipelineName, read.props, p)).outs as CdcJobOutputs;
+    expect(resumed.jobId).not.toBe(o.jobId);
+    expect(resumed.restoredFrom).toMatch(new RegExp(`^${tier.checkpointDir}/${o.jobId}/chk-\\d+$`));
+    expect(resumed.labelGeneration).toBe(o.labelGeneration);
+    expect((await flink.findJobsByName(p.pipelineName)).filter((j) => j.state === "RUNNING").map((j) => j.jid)).toEqual([resumed.jobId]);
+    await converged();
+    await flink.cancelJob(resumed.jobId);
+    await flink.waitForJobState(resumed.jobId, ["CANCELED", "FAILED", "FINISHED"], 60_000, false);
   });
 
   test("a crash-looping job (wrong source password) fails create with the root cause, well within its timeout", async () => {
@@ -274,6 +330,8 @@ describeReal("CdcJob provider on real Flink", () => {
     // It was cancelled, so it does not keep restarting.
     const jobs = await flink.findJobsByName(bad.pipelineName);
     expect(jobs.map((j) => j.state)).toEqual(["CANCELED"]);
+    // Recorded, so loss recovery can still find any state it left.
+    expect(JSON.parse((await minioObjectStore({ ...tier.s3 }).getText(registryKey(bad.pipelineName)))!).jobIds).toEqual(jobs.map((j) => j.jid));
   });
 
   test("a lost TaskManager: refresh shows the failing job as drift; once the TaskManager is back, the next up heals it", async () => {
