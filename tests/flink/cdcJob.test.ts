@@ -13,6 +13,7 @@ import { resolveConfig } from "../../config";
 import { CdcJobInputs, CdcJobOutputs, createCdcJobProvider, materialize, newestRetainedState, registryKey } from "../../providers/cdcJob";
 import { PLACEHOLDER_SECRETS, renderCdcJobs } from "../../render/flinkJob";
 import { FlinkFake, MemoryObjectStore } from "../fakes/flink";
+import { fakeJobInputs, startFakeProvider } from "./fakeProvider";
 
 const cfg = resolveConfig({ tables: ["orders", "customers"] }, { stack: "test" });
 const SECRETS = { cdcPassword: "cdc-pw-Zq81", loaderPassword: "loader-pw-Xy72" };
@@ -26,32 +27,12 @@ let logs: string[];
 let provider: ReturnType<typeof createCdcJobProvider>;
 
 beforeEach(async () => {
-  store = new MemoryObjectStore();
-  fake = await new FlinkFake({ store, bucket: BUCKET }).start();
-  logs = [];
-  provider = createCdcJobProvider({ objectStore: () => store, log: (m) => logs.push(m), pollInitialMs: 2, pollMaxMs: 10 });
+  ({ store, fake, logs, provider } = await startFakeProvider(BUCKET));
 });
 afterEach(() => fake.close());
 
 async function checked(over: Partial<CdcJobInputs> = {}): Promise<CdcJobInputs> {
-  const raw = {
-    gatewayUrl: fake.gatewayUrl,
-    restUrl: fake.restUrl,
-    statements: orders.statements,
-    cdcPassword: SECRETS.cdcPassword,
-    loaderPassword: SECRETS.loaderPassword,
-    pipelineName: orders.pipelineName,
-    table: orders.table,
-    serverIdRange: orders.serverIdRange,
-    savepointDir: `s3://${BUCKET}/flink/savepoints`,
-    timeoutMs: 5000,
-    providerVersion: "1.0.0",
-    s3Endpoint: "http://127.0.0.1:1",
-    s3AccessKey: "access-AK9",
-    s3SecretKey: "secret-SK7",
-    bucket: BUCKET,
-    ...over,
-  };
+  const raw = fakeJobInputs(fake, orders, SECRETS, BUCKET, over);
   const r = await provider.check!({}, raw);
   expect(r.failures).toEqual([]);
   return r.inputs as CdcJobInputs;

@@ -7,15 +7,15 @@
  * knows nothing about how either is started.
  */
 import * as mysql from "mysql2/promise";
-import { TABLES, TableDef, findTable, replicatedTables } from "../../catalog/tables";
+import { TABLES, TableDef, findTable } from "../../catalog/tables";
 import { StackConfig, resolveConfig } from "../../config";
 import { CdcJobInputs, CdcJobOutputs, createCdcJobProvider } from "../../providers/cdcJob";
 import { FlinkClient, TERMINAL_JOB_STATES } from "../../clients/flink";
 import { CdcJobSpec, renderCdcJobs } from "../../render/flinkJob";
-import { createCdcUserSql, createDatabaseSql, createTableSql, grantCdcSql, sampleRowsSql } from "../../render/mysql";
 import { quoteIdent } from "../../render/sql";
 import { createLoaderUserSql, grantLoaderSql, starrocksCreateDatabaseSql, starrocksCreateTableSql } from "../../render/starrocks";
 import { StarRocksStandIn, startStarRocksStandIn } from "../standins/starrocks";
+import { sourceSetupSql } from "./harness/source";
 import { MariaDbServer, startMariaDb } from "../helpers/mariadb";
 
 export const CDC_USER = "flink_cdc";
@@ -45,14 +45,7 @@ export async function startSource(opts: { tables: readonly string[]; sampleRows?
     return c;
   };
   let conn = await admin();
-  const tables = replicatedTables(opts.tables);
-  const stmts = [createDatabaseSql(DATABASE), ...tables.map((t) => createTableSql(DATABASE, t))];
-  for (const t of tables) {
-    const rows = sampleRowsSql(DATABASE, t, opts.sampleRows ?? 20);
-    if (rows) stmts.push(rows);
-  }
-  stmts.push(createCdcUserSql(CDC_USER, cdcPassword), grantCdcSql(CDC_USER));
-  await conn.query(stmts.join(";\n"));
+  await conn.query(sourceSetupSql(DATABASE, opts.tables, opts.sampleRows ?? 20, CDC_USER, cdcPassword).join(";\n"));
   await conn.query(`USE ${quoteIdent(DATABASE)}`);
   return {
     server,

@@ -23,6 +23,22 @@ export interface CdcSource {
 export const CDC_USER = "flink_cdc";
 export const CDC_PASSWORD = "cdc-real-tier-pw";
 
+/**
+ * The statements that make a fresh server a CDC source: the database, every table a job reads (the selected
+ * ones and the internal heartbeat table) with `sampleRows` rows each, and the CDC user with its grants.
+ */
+export function sourceSetupSql(database: string, tables: readonly string[], sampleRows: number, cdcUser: string, cdcPassword: string): string[] {
+  const replicated = replicatedTables([...tables]);
+  const rows = replicated.map((t) => sampleRowsSql(database, t, sampleRows)).filter((r): r is string => Boolean(r));
+  return [
+    createDatabaseSql(database),
+    ...replicated.map((t) => createTableSql(database, t)),
+    ...rows,
+    createCdcUserSql(cdcUser, cdcPassword),
+    grantCdcSql(cdcUser),
+  ];
+}
+
 /** Starts the source with `sampleRows` rows (default 5) in each table; `extra` adds raw stack config. */
 export async function startCdcSource(opts: { tables: string[]; sampleRows?: number; extra?: RawConfig }): Promise<CdcSource> {
   const db = await startMariaDb({ binlog: true, binlogFormat: "ROW", binlogRowImage: "FULL" });
@@ -35,14 +51,6 @@ export async function startCdcSource(opts: { tables: string[]; sampleRows?: numb
     { stack: "real" },
   );
   const sql = <T>(statement: string, params?: unknown[]) => withMysql(root, {}, (c) => query(c, statement, params)) as Promise<T[]>;
-  await sql(createDatabaseSql(cfg.source.database));
-  // Every table a job reads: the selected ones and the internal heartbeat table.
-  for (const t of replicatedTables(cfg.tables)) {
-    await sql(createTableSql(cfg.source.database, t));
-    const rows = sampleRowsSql(cfg.source.database, t, opts.sampleRows ?? 5);
-    if (rows) await sql(rows);
-  }
-  await sql(createCdcUserSql(CDC_USER, CDC_PASSWORD));
-  await sql(grantCdcSql(CDC_USER));
+  for (const statement of sourceSetupSql(cfg.source.database, cfg.tables, opts.sampleRows ?? 5, CDC_USER, CDC_PASSWORD)) await sql(statement);
   return { db, cfg, cdcUser: CDC_USER, cdcPassword: CDC_PASSWORD, sql, stop: () => db.stop() };
 }
