@@ -163,6 +163,13 @@ describeIf("the StarRocks stand-in applies StarRocks' type rules", () => {
     expect(sr.fe.databases.get("ty")!.has(name)).toBe(false);
   });
 
+  test("SHOW CREATE TABLE prints types as StarRocks' Type.toSql does (STRING as varchar(65533))", async () => {
+    const [row] = await sql("SHOW CREATE TABLE ty.all_types");
+    const ddl: string = row["Create Table"];
+    for (const col of ["`k2` largeint(40) NOT NULL", "`b` boolean NULL", "`t` tinyint(4) NULL", "`s` smallint(6) NULL", "`dec` decimal(38, 10) NULL",
+      "`st` varchar(65533) NULL", "`j` json NULL", "`a` array<int(11)> NULL", "`nn` varchar(4) NOT NULL DEFAULT \"\""]) expect(ddl).toContain(col);
+  });
+
   test("a key column without NULL / NOT NULL becomes NOT NULL (KeysDesc setPrimaryKeyNonNullable)", async () => {
     await sql("CREATE TABLE ty.implicit (id BIGINT, v VARCHAR(4)) PRIMARY KEY (id) DISTRIBUTED BY HASH(id)");
     expect(sr.fe.table("ty", "implicit").columns.map((c) => [c.name, c.nullable])).toEqual([["id", false], ["v", true]]);
