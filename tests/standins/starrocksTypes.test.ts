@@ -9,7 +9,7 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { mariadbAvailable } from "../helpers/mariadb";
-import { javaAvailable, mavenJar, run, runJavaProgram } from "./java/jars";
+import { javaAvailable, mavenAvailable, mavenClasspath, mavenJar, run, runJavaProgram } from "./java/jars";
 import { JsonNumber, parseJsonExact } from "./starrocks/json";
 import { textToDatetime, textToDecimal } from "./starrocks/types";
 import { startStarRocksStandIn, StarRocksStandIn } from "./starrocks";
@@ -301,4 +301,19 @@ describeIf("the StarRocks stand-in applies StarRocks' type rules", () => {
     expect(p.stdout).toContain("column j position=16 key= type=json size=null digits=null positionClass=Long");
     expect(p.stdout).toContain("column a position=17 key= type=unknown size=null digits=null positionClass=Long");
   }, 180_000);
+
+  // The connector's type check (StarRocksSinkTable#validateTableStructure, sheet §4) against the stand-in's answers.
+  (javaAvailable() && mavenAvailable() ? test : test.skip)("the real connector's type check: LARGEINT/JSON/ARRAY unchecked, BOOLEAN as tinyint; FLOAT into DOUBLE and SMALLINT into INT refused", async () => {
+    await sql("CREATE TABLE ty.checked (id BIGINT NOT NULL, big LARGEINT, flag BOOLEAN, j JSON, tags ARRAY<VARCHAR(10)>, amount DECIMAL(12,2), score DOUBLE, n INT) PRIMARY KEY (id) DISTRIBUTED BY HASH(id)");
+    const cp = [await mavenJar("com.starrocks:flink-connector-starrocks:1.2.10_flink-1.19"), ...(await mavenClasspath("org.apache.flink:flink-table-common:1.20.3"))];
+    const check = async (...cols: string[]) => {
+      const p = await runJavaProgram("TypeCheckProbe.java", cp, [`jdbc:mysql://${sr.host}:${sr.queryPort}`, `${sr.host}:${sr.httpPort}`, "root", ROOT_PW, "ty", "checked", ...cols]);
+      expect(p.stderr).not.toMatch(/Exception in thread/);
+      return p.stdout.trim();
+    };
+    const good = ["id:BIGINT", "big:DECIMAL(20, 0)", "flag:BOOLEAN", "j:STRING", "tags:ARRAY<STRING>", "amount:DECIMAL(12, 2)", "score:DOUBLE", "n:INT"];
+    expect(await check(...good)).toBe("valid");
+    expect(await check(...good.map((c) => (c === "score:DOUBLE" ? "score:FLOAT" : c)))).toBe("invalid: Flink and StarRocks types are not matched for column score, flink type is FLOAT, starrocks type is double");
+    expect(await check(...good.map((c) => (c === "n:INT" ? "n:SMALLINT" : c)))).toBe("invalid: Flink and StarRocks types are not matched for column n, flink type is SMALLINT, starrocks type is int");
+  }, 600_000);
 });
