@@ -49,15 +49,19 @@ describe("exact JSON numbers (issue 18)", () => {
     expect(oldIds[0]).toBe(oldIds[1]); // two distinct keys become one
     expect(oldIds).not.toContain(BIG[0]);
     expect(oldIds).not.toContain(LARGE[0]);
-    // The new reader, loaded in Node 20 through ts-node (transpile only).
+    // The stand-in's load path now (loadBody.ts parseBody), loaded in Node 20 through ts-node (transpile only).
     const root = path.join(__dirname, "..", "..");
-    const now = `const { parseJsonExact } = require(${JSON.stringify(path.join(__dirname, "starrocks", "json.ts"))});
-      console.log(JSON.stringify(parseJsonExact(${body}).map((r) => r.get("id").text)));`;
+    const table = { columns: [{ name: "id", type: "LARGEINT", nullable: false }, { name: "d", type: "DECIMAL(38,10)", nullable: true }], keys: ["id"], distribution: ["id"], properties: {} };
+    const now = `const { parseBody, loadSpec } = require(${JSON.stringify(path.join(__dirname, "starrocks", "loadBody.ts"))});
+      const body = Buffer.from(${body}.replace(/"id": (${DEC38.replace(".", "\\.")})/, '"id": 1, "d": $1'));
+      const spec = loadSpec((n) => ({ format: "json", strip_outer_array: "true" })[n]);
+      const out = parseBody(body, spec, ${JSON.stringify(table)}, "t");
+      console.log(JSON.stringify(out.rows.map((r) => r.values.id + "/" + r.values.d)), out.filtered.length);`;
     const after = await run(node20, ["-r", "ts-node/register/transpile-only", "-e", now], {
       cwd: root, env: { TS_NODE_PROJECT: path.join(root, "tsconfig.json") },
     });
     expect(after.stderr).not.toMatch(/Error/);
-    expect(JSON.parse(after.stdout)).toEqual([BIG[0], BIG[1], LARGE[0], LARGE[1], DEC38]);
+    expect(after.stdout.trim()).toBe(`${JSON.stringify([BIG[0], BIG[1], LARGE[0], LARGE[1]].map((v) => `${v}/null`).concat(`1/${DEC38}`))} 0`);
   }, 60_000);
 });
 
