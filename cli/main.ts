@@ -40,7 +40,7 @@ export function usage(cmd?: Command<unknown>): string {
     "connection options (every command):",
     ...formatFlags(GLOBAL_FLAGS),
     "",
-    "exit codes: 0 ok, 1 check failed (verify: rows differ), 2 usage or configuration error, 3 connection error,",
+    "exit codes: 0 ok, 1 check failed, 2 usage or configuration error, 3 connection error,",
     "            4 unexpected error, 130 interrupted (Ctrl+C) before a bounded run finished",
     "run `cdc <command> --help` for a command's options",
   ].join("\n");
