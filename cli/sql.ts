@@ -154,9 +154,10 @@ export function keyLiteral(c: Column, v: unknown): string {
 
 /**
  * A key column as ordered and compared on one side. Text keys on the source are compared by code point
- * (utf8mb4_bin, the order of their UTF-8 bytes) rather than by the column's collation, which may ignore
- * case or accents; StarRocks has no collations. Should the two orders still disagree somewhere, the
- * merge sees the key on both sides as "only here" and the re-check, which looks keys up, settles it.
+ * (utf8mb4_bin; MySQL manual "The binary Collation Compared to _bin Collations"), the order of their UTF-8
+ * bytes, rather than by the column's collation, which may ignore case or accents. Should the two sides'
+ * orders still disagree somewhere, the merge sees the key on both sides as "only here" and the re-check,
+ * which looks keys up, settles it.
  */
 function keyExpr(c: Column, side: "source" | "sink"): string {
   const q = quoteIdent(c.name);
