@@ -231,8 +231,10 @@ export interface Pending {
   keySide: Side;
   src?: Row;
   snk?: Row;
-  /** When the source row was last seen with its current value (or absence). */
+  /** When the source row was first seen with its current value (or absence). */
   since: number;
+  /** When the two sides were last seen to differ. */
+  lastDiffAt: number;
   /** Signature of that source value. */
   sig: string;
   changing: boolean;
@@ -293,7 +295,7 @@ export class DiffCollector {
       return;
     }
     const id = keyString(this.shape, keyRow, keySide);
-    this.pending.set(id, { key: keyRow.slice(0, this.shape.keyWidth), keySide, src, snk, since: at, sig: rowSignature(this.shape, src, "source"), changing: false });
+    this.pending.set(id, { key: keyRow.slice(0, this.shape.keyWidth), keySide, src, snk, since: at, lastDiffAt: at, sig: rowSignature(this.shape, src, "source"), changing: false });
   }
 
   /** A difference that stands: counted, and sampled while under the limit. */
@@ -352,6 +354,9 @@ export interface RecheckOptions {
   maxWaitMs: number;
 }
 
+/** A catch-up seen within this long of the last look that still differed measures the lag. */
+const TIGHT_BRACKET_MS = 2000;
+
 export const DEFAULT_RECHECK: RecheckOptions = { lagFactor: 3, minWaitMs: 2000, settleMs: 15_000, maxWaitMs: 120_000 };
 
 export interface RecheckResult {
@@ -401,7 +406,12 @@ export async function recheck(collector: DiffCollector, io: RecheckIO, lag: LagE
       const s = src.get(id);
       const k = snk.get(id);
       if (rowsAgree(shape, s, k)) {
-        lag.observe(t - p.since);
+        // The sink caught up between lastDiffAt and t; t - since is the lag's upper bound, lastDiffAt - since
+        // its lower bound. Only a tight bracket measures anything: a row that agrees at the first look after
+        // a long scan may have caught up at any time during it.
+        const upper = t - p.since;
+        const lower = p.lastDiffAt - p.since;
+        if (upper - lower <= TIGHT_BRACKET_MS || lower >= upper / 2) lag.observe(upper);
         converged++;
         pending.delete(id);
         continue;
@@ -414,6 +424,7 @@ export async function recheck(collector: DiffCollector, io: RecheckIO, lag: LagE
       }
       p.src = s;
       p.snk = k;
+      p.lastDiffAt = t;
     }
     const overall = t - started >= opts.maxWaitMs;
     for (const [id, p] of pending) {

@@ -167,6 +167,23 @@ describe("recheck", () => {
     expect(w.time()).toBeLessThan(DEFAULT_RECHECK.settleMs);
   });
 
+  test("a row that agrees at the first look after a long scan measures nothing (it may have caught up at any time)", async () => {
+    const source = new Map<string, Row>([["1", row(1, "new")], ["2", row(2, "right")]]);
+    const sink = new Map<string, Row>([["1", row(1, "new")], ["2", row(2, "wrong")]]);
+    const w = world({ source, sink });
+    const c = new DiffCollector(SINGLE, { sampleLimit: 10, recheckLimit: 100 });
+    // Seen differing 60 s before the re-check starts (a long scan).
+    c.candidate(source.get("1"), row(1, "old"), -60_000);
+    c.candidate(source.get("2"), sink.get("2"), -60_000);
+    const lag = new LagEstimate();
+    const r = await recheck(c, w.io, lag, { ...DEFAULT_RECHECK, settleMs: 5000 });
+    expect(r.converged).toBe(1);
+    expect(lag.slowestMs).toBeUndefined();
+    // Row 2 has been unchanged for far longer than --settle already: reported at the first look.
+    expect(c.samples.map((s) => s.key.id)).toEqual(["2"]);
+    expect(w.time()).toBeLessThan(1000);
+  });
+
   test("nothing catches up: differences stand after --settle", async () => {
     const source = new Map<string, Row>([["2", row(2, "right")]]);
     const sink = new Map<string, Row>([["2", row(2, "wrong")], ["9", row(9)]]);
