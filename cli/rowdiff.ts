@@ -11,7 +11,7 @@
  * only through catalog/compare.ts, so the rules are the catalog's type mapping.
  */
 import { canonicalValue, valuesEqual } from "../catalog/compare";
-import { Column } from "../catalog/tables";
+import { Column, arrivalOf } from "../catalog/tables";
 
 export type Row = readonly unknown[];
 export type Side = "source" | "sink";
@@ -22,11 +22,11 @@ export interface RowShape {
   keyWidth: number;
 }
 
-const NUMERIC_KINDS = new Set(["bigint", "int", "decimal", "tinyint", "smallint", "mediumint", "float", "double", "year"]);
+const NUMERIC_ARRIVALS = new Set(["integer", "decimal", "float", "bit-integer", "bit-boolean"]);
 
 /** True when keys of this column sort as numbers on both sides (else by their UTF-8 bytes). */
 export function numericKey(c: Column): boolean {
-  return NUMERIC_KINDS.has(c.type.kind);
+  return NUMERIC_ARRIVALS.has(arrivalOf(c).kind);
 }
 
 /** Compares two canonical decimal strings (`-12.5`, `3`) as numbers. */

@@ -5,7 +5,7 @@
  * (9,000,000,000,000,000,000, near the top of the signed BIGINT range), so cleanup can delete exactly
  * those rows and never touches user data. Keys are BigInt in JS; they do not fit in a double.
  */
-import { Column, TableDef } from "../catalog/tables";
+import { Column, TableDef, arrivalOf } from "../catalog/tables";
 import { numericKey } from "./rowdiff";
 import { sampleValue } from "../render/mysql";
 import { quoteIdent, quoteString } from "../render/sql";
@@ -137,7 +137,6 @@ export function verifyColumns(t: TableDef): Column[] {
 }
 
 const NUMERIC_LITERAL = /^-?\d+(\.\d+)?$/;
-const TEMPORAL_KINDS = new Set(["datetime", "timestamp", "date", "time", "year"]);
 
 /** A key value as an SQL literal for the side it was read from: numbers bare, binary as X'..', text quoted. */
 export function keyLiteral(c: Column, v: unknown): string {
@@ -161,7 +160,7 @@ export function keyLiteral(c: Column, v: unknown): string {
  */
 function keyExpr(c: Column, side: "source" | "sink"): string {
   const q = quoteIdent(c.name);
-  if (side === "sink" || numericKey(c) || TEMPORAL_KINDS.has(c.type.kind)) return q;
+  if (side === "sink" || arrivalOf(c).kind !== "text") return q;
   return `CONVERT(${q} USING utf8mb4) COLLATE utf8mb4_bin`;
 }
 
