@@ -1,29 +1,31 @@
 /**
- * `cdc verify` at scale: rows/s and peak memory at each table size, next to the floor, the time of
- * reading both sides once in full (one streamed `SELECT ... ORDER BY key` per side, in parallel, no
- * comparison), which no client-side compare can beat.
+ * `cdc verify` at scale: rows/s and memory at each table size, next to the floor: the time of reading both
+ * sides once in full with the same batched reads and comparing nothing, which no client-side compare that
+ * reads this way can beat.
  *
- * The rows are loaded directly (not through Flink): the same deterministic rows into `orders` of a
- * MariaDB source and into the StarRocks stand-in's store, with INSERT ... SELECT from MariaDB's SEQUENCE
- * engine, in steps (default 100,000 then 1,000,000 rows). Pushing a million rows through the real Flink
- * tier would take most of an hour on the 2 shared cores this was written on, and the figures measured
- * here are those of reading and comparing, which do not depend on how the rows arrived. verify reads the
- * sink through the stand-in's MySQL protocol (tests/standins), which relays every query to MariaDB: it
- * is NOT StarRocks, so the sink side's speed says nothing about a StarRocks cluster.
+ * The rows are loaded directly, not through Flink: the same deterministic rows into `orders` of a MariaDB
+ * source and into the StarRocks stand-in's store, with INSERT ... SELECT from MariaDB's SEQUENCE engine, in
+ * steps (default 100,000 then 1,000,000 rows). What is measured is reading and comparing, which does not
+ * depend on how the rows arrived, and the 2 shared cores are not also spent on a million-row snapshot
+ * through Flink. verify reads the sink through the stand-in's MySQL protocol (tests/standins), which
+ * relays every query to MariaDB: it is NOT StarRocks, so the sink side's speed says nothing about a
+ * StarRocks cluster.
  *
- * Each measurement runs in a child process of its own (the stand-in runs in this one), so peak RSS and
- * heap are verify's alone: sampled every 20 ms, plus the kernel's high-water mark (VmHWM).
+ * Each measurement runs in a child process of its own (the stand-in runs in this one), so the memory is
+ * verify's alone: RSS and heap sampled every 20 ms, the heap still in use right after a full GC (forced
+ * every second), and the kernel's high-water mark of the resident set (VmHWM).
  *
  *   npm run bench:verify -- [--steps 100000,1000000] [--batch 5000] [--json]
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
-import * as mysqlCallbacks from "mysql2";
 import * as mysql from "mysql2/promise";
 import * as os from "os";
 import { findTable } from "../catalog/tables";
 import { main } from "../cli/main";
 import { Interrupt } from "../cli/context";
+import { keysetBatches } from "../cli/rowdiff";
+import { verifyBatchSql } from "../cli/sql";
 import { createDatabaseSql, createTableSql } from "../render/mysql";
 import { startMariaDb } from "../tests/helpers/mariadb";
 import { startSink } from "../tests/real/pipeline";
@@ -55,6 +57,8 @@ function parseOptions(argv: string[]): Options {
 interface Memory {
   peakRssMb: number;
   peakHeapMb: number;
+  /** Highest heap still in use right after a full GC (forced every second): what verify holds on to. */
+  peakRetainedHeapMb: number;
   /** Kernel high-water mark of the resident set (includes Node and ts-node start-up). */
   vmHwmMb: number;
 }
@@ -67,15 +71,25 @@ function sampleMemory(): { stop(): Memory } {
     rss = Math.max(rss, m.rss);
     heap = Math.max(heap, m.heapUsed);
   };
+  let retained = 0;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const collect = () => {
+    if (!gc) return;
+    gc();
+    retained = Math.max(retained, process.memoryUsage().heapUsed);
+  };
   take();
   const timer = setInterval(take, 20);
+  const gcTimer = setInterval(collect, 1000);
   return {
     stop: () => {
       clearInterval(timer);
+      clearInterval(gcTimer);
       take();
+      collect();
       const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync("/proc/self/status", "utf8"));
       const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
-      return { peakRssMb: mb(rss), peakHeapMb: mb(heap), vmHwmMb: hwm ? Math.round(Number(hwm[1]) / 102.4) / 10 : 0 };
+      return { peakRssMb: mb(rss), peakHeapMb: mb(heap), peakRetainedHeapMb: mb(retained), vmHwmMb: hwm ? Math.round(Number(hwm[1]) / 102.4) / 10 : 0 };
     },
   };
 }
@@ -98,33 +112,35 @@ async function childVerify(source: string, sink: string, batch: number): Promise
   process.stdout.write(JSON.stringify({ seconds, memory, result: JSON.parse(out) }) + "\n");
 }
 
-/** Streams every row of both sides once, in parallel, counting them; prints {seconds, rows}. */
-async function childFloor(source: string, sink: string): Promise<void> {
+/**
+ * Reads every row of both sides once, in parallel, the way verify reads them (the same keyset batches on
+ * one connection per side) but comparing nothing; prints {seconds, rows}. (One unbatched streamed SELECT is
+ * no faster here: the stand-in buffers a whole result before it answers.)
+ */
+async function childFloor(source: string, sink: string, batch: number): Promise<void> {
   const mem = sampleMemory();
-  const read = async (url: string) => {
+  const t = findTable("orders");
+  const read = async (url: string, side: "source" | "sink") => {
     const u = new URL(url);
-    const conn = mysqlCallbacks.createConnection({
+    const conn = await mysql.createConnection({
       host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password),
       database: u.pathname.slice(1), supportBigNumbers: true, bigNumberStrings: true, dateStrings: true,
     });
-    const cols = findTable("orders").columns.map((c) => `\`${c.name}\``).join(", ");
     let rows = 0;
-    // The callback API's streaming query: rows arrive one by one with back-pressure, nothing is kept.
-    await new Promise<void>((resolve, reject) => {
-      conn.query({ sql: `SELECT ${cols} FROM orders ORDER BY order_id`, rowsAsArray: true }).stream().on("data", () => void rows++).on("end", resolve).on("error", reject);
-    });
-    await new Promise<void>((resolve) => conn.end(() => resolve()));
+    const fetch = async (after: readonly unknown[] | undefined) => (await conn.query({ sql: verifyBatchSql(t, side, after?.slice(0, 1), batch), rowsAsArray: true }))[0] as unknown as unknown[][];
+    for await (const b of keysetBatches(fetch, batch)) rows += b.length;
+    await conn.end();
     return rows;
   };
   const t0 = performance.now();
-  const [a, b] = await Promise.all([read(source), read(sink)]);
+  const [a, b] = await Promise.all([read(source, "source"), read(sink, "sink")]);
   const seconds = (performance.now() - t0) / 1000;
   process.stdout.write(JSON.stringify({ seconds, rows: [a, b], memory: mem.stop() }) + "\n");
 }
 
 function runChild(args: string[]): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", __filename, "--child", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--expose-gc", "-r", "ts-node/register/transpile-only", __filename, "--child", ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => (out += d));
@@ -158,6 +174,7 @@ interface StepResult {
   rowsPerSec: number;
   peakRssMb: number;
   peakHeapMb: number;
+  peakRetainedHeapMb: number;
   vmHwmMb: number;
   floorSeconds: number;
   floorRowsPerSec: number;
@@ -181,7 +198,7 @@ async function run(opts: Options): Promise<void> {
       await Promise.all([src.query(loadSql(loaded + 1, n)), sink.query(loadSql(loaded + 1, n))]);
       loaded = n;
       log(`  reading both sides once (floor) ...`);
-      const floor = await runChild(["floor", sourceUrl, sink.mysqlUrl]);
+      const floor = await runChild(["floor", sourceUrl, sink.mysqlUrl, String(opts.batch)]);
       if (JSON.stringify(floor.rows) !== JSON.stringify([n, n])) throw new Error(`floor read ${JSON.stringify(floor.rows)} rows, expected ${n} on each side`);
       log(`  cdc verify ...`);
       const v = await runChild(["verify", sourceUrl, sink.mysqlUrl, String(opts.batch)]);
@@ -196,6 +213,7 @@ async function run(opts: Options): Promise<void> {
         rowsPerSec: Math.round(n / vs),
         peakRssMb: mem.peakRssMb,
         peakHeapMb: mem.peakHeapMb,
+        peakRetainedHeapMb: mem.peakRetainedHeapMb,
         vmHwmMb: mem.vmHwmMb,
         floorSeconds: round(fs_),
         floorRowsPerSec: Math.round(n / fs_),
@@ -213,8 +231,8 @@ async function run(opts: Options): Promise<void> {
     return;
   }
   const rows = [
-    ["rows", "verify", "rows/s", "peak RSS", "peak heap", "VmHWM", "floor (both sides once)", "floor rows/s", "verify/floor"],
-    ...results.map((r) => [r.rows.toLocaleString("en-US"), `${r.verifySeconds} s`, r.rowsPerSec.toLocaleString("en-US"), `${r.peakRssMb} MB`, `${r.peakHeapMb} MB`, `${r.vmHwmMb} MB`, `${r.floorSeconds} s`, r.floorRowsPerSec.toLocaleString("en-US"), `${r.overFloor}x`]),
+    ["rows", "verify", "rows/s", "peak RSS", "peak heap", "heap after GC", "VmHWM", "floor (both sides once)", "floor rows/s", "verify/floor"],
+    ...results.map((r) => [r.rows.toLocaleString("en-US"), `${r.verifySeconds} s`, r.rowsPerSec.toLocaleString("en-US"), `${r.peakRssMb} MB`, `${r.peakHeapMb} MB`, `${r.peakRetainedHeapMb} MB`, `${r.vmHwmMb} MB`, `${r.floorSeconds} s`, r.floorRowsPerSec.toLocaleString("en-US"), `${r.overFloor}x`]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   process.stdout.write(rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ")).join("\n") + "\n");
@@ -231,7 +249,7 @@ if (require.main === module) {
     argv[0] === "--child"
       ? argv[1] === "verify"
         ? childVerify(argv[2], argv[3], Number(argv[4]))
-        : childFloor(argv[2], argv[3])
+        : childFloor(argv[2], argv[3], Number(argv[4]))
       : run(parseOptions(argv));
   job.then(
     () => process.exit(0),
