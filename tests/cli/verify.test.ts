@@ -7,7 +7,9 @@ import * as mysql from "mysql2/promise";
 import { SELECTABLE_TABLES, findTable } from "../../catalog/tables";
 import { quoteIdent } from "../../render/sql";
 import { Sink, Source, startSink, startSource } from "../real/pipeline";
-import { runInProcess } from "./run-cli";
+import { main } from "../../cli/main";
+import { Interrupt } from "../../cli/context";
+import { cleanEnv, runInProcess } from "./run-cli";
 
 let source: Source;
 let sink: Sink;
@@ -92,4 +94,24 @@ test("usage and errors: unknown table exit 2; an unreachable sink exit 3, passwo
   const down = await runInProcess(["verify"], { ...env, CDC_SINK_URL: "mysql://u:Very-Secret-9@127.0.0.1:1/shop" });
   expect(down.code).toBe(3);
   expect(down.stderr).not.toContain("Very-Secret-9");
+});
+
+test("on a terminal a progress line is redrawn on stderr; Ctrl+C ends with exit 130 and a partial summary", async () => {
+  let out = "";
+  let err = "";
+  const code = await main(["verify", "--table", "orders", "--batch", "10"], {
+    out: { write: (s) => void (out += s), isTTY: true },
+    err: { write: (s) => void (err += s), isTTY: true },
+    env: cleanEnv(env),
+  });
+  expect(code).toBe(0);
+  expect(err).toMatch(/^\r\x1b\[2Kverify orders: [\d,]+ rows read, [\d,]+ rows\/s/);
+  expect(err.endsWith("\n")).toBe(true);
+  expect(out).toMatch(/^equal: 1 table\(s\), 30 rows/m);
+
+  const interrupt = new Interrupt();
+  interrupt.trigger();
+  const r = await runInProcess(["verify", "--json"], env, interrupt);
+  expect(r.code).toBe(130);
+  expect(JSON.parse(r.stdout)).toMatchObject({ interrupted: true, equal: false });
 });
