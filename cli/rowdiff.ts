@@ -130,6 +130,11 @@ class Cursor {
     return true;
   }
 
+  /** A row is at hand without reading (no await needed). */
+  get buffered(): boolean {
+    return this.i < this.batch.length;
+  }
+
   get row(): Row {
     return this.batch[this.i];
   }
@@ -173,7 +178,8 @@ export async function mergeCompare(shape: RowShape, source: AsyncIterable<Row[]>
         stopped = true;
         break;
       }
-      const [hs, hk] = await Promise.all([s.fill(), k.fill()]);
+      // Awaiting only at batch ends keeps the per-row path synchronous.
+      const [hs, hk] = s.buffered && k.buffered ? [true, true] : await Promise.all([s.fill(), k.fill()]);
       if (!hs && !hk) break;
       if (!hk) {
         visit.onlySource(s.row);
