@@ -4,6 +4,7 @@ import {
   DEFAULT_RECHECK, DiffCollector, LagEstimate, Row, RowShape, Side, compareDecimal, compareKeys, keysetBatches, mergeCompare, recheck,
 } from "../../cli/rowdiff";
 import { verifyBatchSql, verifyKeysSql } from "../../cli/sql";
+import { unsupportedKey } from "../../cli/commands/verify";
 
 const col = (name: string, type: Column["type"], nullable = false): Column => ({ name, type, nullable });
 
@@ -218,6 +219,17 @@ describe("recheck", () => {
     expect(c.notRechecked).toBe(3);
     expect(c.onlySource).toBe(3);
   });
+});
+
+test("verify refuses a table whose key arrives transformed (bytes as base64), naming table and column", () => {
+  const uuidKey: TableDef = {
+    name: "sessions",
+    key: ["id"],
+    description: "",
+    columns: [{ name: "id", nullable: false, type: { kind: "mapped", mysql: "binary(16)", flinkSource: "BYTES", flinkSink: "STRING", starrocks: "VARCHAR(24)" }, arrives: { kind: "base64", padTo: 16 } }],
+  };
+  expect(unsupportedKey(uuidKey)).toMatch(/^table sessions: key column id arrives in StarRocks as base64/);
+  expect(unsupportedKey({ name: "t", key: ["id"], description: "", columns: [col("id", { kind: "bigint" })] })).toBeUndefined();
 });
 
 describe("verify SQL", () => {
