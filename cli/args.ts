@@ -15,6 +15,8 @@ export interface FlagSpec {
   help: string;
   /** Allowed values for string flags. */
   choices?: readonly string[];
+  /** A string flag that may be given more than once: the values are joined with commas. */
+  repeatable?: boolean;
 }
 
 export type FlagValues = Record<string, string | number | boolean | undefined>;
@@ -57,7 +59,9 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): 
     }
     const raw = inline ?? argv[++i];
     if (raw === undefined) throw new UsageError(`--${spec.name} needs a value (${spec.value ?? spec.type})`);
-    flags[spec.name] = convert(spec, raw);
+    const value = convert(spec, raw);
+    const prev = flags[spec.name];
+    flags[spec.name] = spec.repeatable && typeof prev === "string" ? `${prev},${value}` : value;
   }
   return { positionals, flags };
 }

@@ -6,7 +6,10 @@ import { describeError, WaitTimeoutError } from "../clients/wait";
 
 export const EXIT = {
   OK: 0,
-  /** A check ran and failed: monitor status stale, preflight check failed, rows not visible within --timeout. */
+  /**
+   * A check ran and failed: monitor status stale, preflight check failed, rows not visible within --timeout,
+   * verify found rows that differ (an error while verifying is 2, 3 or 4, never 1).
+   */
   CHECK_FAILED: 1,
   /** Bad arguments, missing endpoint, unknown command, missing table or database. */
   USAGE: 2,

@@ -5,7 +5,8 @@
  * (9,000,000,000,000,000,000, near the top of the signed BIGINT range), so cleanup can delete exactly
  * those rows and never touches user data. Keys are BigInt in JS; they do not fit in a double.
  */
-import { TableDef } from "../catalog/tables";
+import { Column, TableDef, arrivalOf } from "../catalog/tables";
+import { numericKey } from "./rowdiff";
 import { sampleValue } from "../render/mysql";
 import { quoteIdent, quoteString } from "../render/sql";
 
@@ -121,4 +122,74 @@ export const LIST_TABLES_SQL = "SELECT TABLE_NAME AS name FROM information_schem
 export function toBigInt(v: unknown): bigint | null {
   if (v === null || v === undefined) return null;
   return BigInt(typeof v === "number" ? Math.trunc(v) : String(v));
+}
+
+// ------------------------------------------------------------------ verify (reads only)
+
+/** The columns `cdc verify` reads, in row order: the key columns (in key order), then the others. */
+export function verifyColumns(t: TableDef): Column[] {
+  const byName = (n: string) => {
+    const c = t.columns.find((x) => x.name === n);
+    if (!c) throw new Error(`table ${t.name}: key column ${n} is not a column`);
+    return c;
+  };
+  return [...t.key.map(byName), ...t.columns.filter((c) => !t.key.includes(c.name))];
+}
+
+const NUMERIC_LITERAL = /^-?\d+(\.\d+)?$/;
+
+/** A key value as an SQL literal for the side it was read from: numbers bare, binary as X'..', text quoted. */
+export function keyLiteral(c: Column, v: unknown): string {
+  if (v === null || v === undefined) return "NULL";
+  if (Buffer.isBuffer(v)) return `X'${v.toString("hex")}'`;
+  const s = String(v);
+  if (numericKey(c)) {
+    // Bare, so neither side compares a BIGINT key through a floating-point cast of a string.
+    if (!NUMERIC_LITERAL.test(s)) throw new Error(`key ${c.name}: ${JSON.stringify(s)} is not a number`);
+    return s;
+  }
+  return quoteString(s);
+}
+
+/**
+ * A key column as ordered and compared on one side. Text keys on the source are compared by code point
+ * (utf8mb4_bin; MySQL manual "The binary Collation Compared to _bin Collations"), the order of their UTF-8
+ * bytes, rather than by the column's collation, which may ignore case or accents. Should the two sides'
+ * orders still disagree somewhere, the merge sees the key on both sides as "only here" and the re-check,
+ * which looks keys up, settles it.
+ */
+function keyExpr(c: Column, side: "source" | "sink"): string {
+  const q = quoteIdent(c.name);
+  if (side === "sink" || arrivalOf(c).kind !== "text") return q;
+  return `CONVERT(${q} USING utf8mb4) COLLATE utf8mb4_bin`;
+}
+
+/**
+ * One batch in key order: rows whose key is above `after` (keyset pagination), at most `limit`. A
+ * composite key `(k1, k2) > (a1, a2)` is spelled out as `k1 >= a1 AND (k1 > a1 OR (k1 = a1 AND k2 > a2))`:
+ * plain comparisons every MySQL-protocol engine evaluates alike, and the leading `k1 >= a1` lets a
+ * range scan start at a1.
+ */
+export function verifyBatchSql(t: TableDef, side: "source" | "sink", after: readonly unknown[] | undefined, limit: number): string {
+  const cols = verifyColumns(t);
+  const keys = cols.slice(0, t.key.length);
+  const exprs = keys.map((c) => keyExpr(c, side));
+  let where = "";
+  if (after) {
+    const lit = keys.map((c, i) => keyLiteral(c, after[i]));
+    const branches = keys.map((_, i) => [...exprs.slice(0, i).map((e, j) => `${e} = ${lit[j]}`), `${exprs[i]} > ${lit[i]}`].join(" AND "));
+    where = keys.length === 1 ? ` WHERE ${branches[0]}` : ` WHERE ${exprs[0]} >= ${lit[0]} AND (${branches.map((b) => `(${b})`).join(" OR ")})`;
+  }
+  return `SELECT ${cols.map((c) => quoteIdent(c.name)).join(", ")} FROM ${quoteIdent(t.name)}${where} ORDER BY ${exprs.join(", ")} LIMIT ${limit}`;
+}
+
+/** The rows with these keys (each key: its key column values, in key order). */
+export function verifyKeysSql(t: TableDef, keys: ReadonlyArray<readonly unknown[]>): string {
+  const cols = verifyColumns(t);
+  const keyCols = cols.slice(0, t.key.length);
+  const cond =
+    keyCols.length === 1
+      ? `${quoteIdent(keyCols[0].name)} IN (${keys.map((k) => keyLiteral(keyCols[0], k[0])).join(", ")})`
+      : keys.map((k) => `(${keyCols.map((c, i) => `${quoteIdent(c.name)} = ${keyLiteral(c, k[i])}`).join(" AND ")})`).join(" OR ");
+  return `SELECT ${cols.map((c) => quoteIdent(c.name)).join(", ")} FROM ${quoteIdent(t.name)} WHERE ${cond}`;
 }

@@ -85,6 +85,10 @@ describe("argument parsing", () => {
   ])("%j is a usage error", (argv, msg) => {
     expect(() => parseArgs(argv, specs)).toThrow(msg);
   });
+  test("a repeatable flag collects every value (joined with commas); any other flag keeps the last", () => {
+    const more = [...specs, { name: "table", type: "string" as const, repeatable: true, help: "" }];
+    expect(parseArgs(["--table", "a", "--table=b,c", "--mode", "a", "--mode", "b"], more).flags).toEqual({ table: "a,b,c", mode: "b" });
+  });
   test("the command is found after global options and their values", () => {
     expect(commandIndex(["--source", "mysql://x@h/db", "latency", "single"])).toBe(2);
     expect(commandIndex(["--json"])).toBe(-1);
