@@ -16,6 +16,9 @@
  *
  *   npm run bench:freshness -- [--rate 1000] [--duration 60] [--no-ramp] [--ramp-duration 20] [--json]
  */
+// Refuse an old Node before anything else loads (bin/node-version.js).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require("../bin/node-version").requireSupportedNode("bench:freshness");
 import * as fs from "fs";
 import * as os from "os";
 import { spawnSync } from "child_process";
