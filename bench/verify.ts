@@ -17,6 +17,9 @@
  *
  *   npm run bench:verify -- [--steps 100000,1000000] [--batch 5000] [--json]
  */
+// Refuse an old Node before anything else loads (bin/node-version.js).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require("../bin/node-version").requireSupportedNode("bench:verify");
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as mysql from "mysql2/promise";

@@ -5,6 +5,8 @@
 # PULUMI_CONFIG_PASSPHRASE / PULUMI_CONFIG_PASSPHRASE_FILE yourself. An existing PULUMI_BACKEND_URL wins.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+# The Pulumi program and its providers run on the `node` found on PATH.
+node "$root/bin/node-version.js" pulumi
 state="$root/.pulumi-state"
 mkdir -p "$state"
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$state}"

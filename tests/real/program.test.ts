@@ -11,6 +11,7 @@
  * not StarRocks: MySQL protocol and Stream Load with a 307 to a "CN" port, rows kept in MariaDB), preset as
  * a cluster its operator has set up (an alive compute node and a default storage volume).
  */
+import { defaultLoaderUser } from "../../render/users";
 import { FlinkClient } from "../../clients/flink";
 import { findTable } from "../../catalog/tables";
 import { minioObjectStore, registryKey } from "../../providers/cdcJob";
@@ -98,7 +99,7 @@ describeReal("the program's providers on an all-external stack", () => {
     // Nothing the cluster's operator owns was touched: no compute node added, no volume created.
     expect(sink.fe.log.map((s) => s.sql).filter((s) => /COMPUTE NODE|STORAGE VOLUME/i.test(s))).toEqual([]);
     expect(sink.fe.databases.get("shop")?.has("orders")).toBe(true);
-    expect(sink.fe.users.has("flink_loader")).toBe(true);
+    expect(sink.fe.users.has(defaultLoaderUser("dev"))).toBe(true);
     for (const name of ["cdc-job-orders", "cdc-job-cdc_heartbeat"]) {
       const outs = engine.state.get(name)!.outputs;
       expect(await jobState(outs.jobId)).toBe("RUNNING");
@@ -165,7 +166,7 @@ describeReal("the program's providers on an all-external stack", () => {
     expect(order.indexOf("sink-database")).toBeGreaterThan(order.indexOf("sink-table-orders"));
     for (const id of jobIds) expect(await jobState(id)).toBe("FINISHED");
     expect(sink.fe.databases.has("shop")).toBe(false);
-    expect(sink.fe.users.has("flink_loader")).toBe(false);
+    expect(sink.fe.users.has(defaultLoaderUser("dev"))).toBe(false);
     expect(await minioObjectStore({ ...tier.s3 }).getText(registryKey(pipeline))).toBeUndefined();
     // The source is only read: its rows and the CDC user are still there.
     expect(await sourceIds()).toEqual([1, 2, 3, 4, 5, 101, 102, 103, 201, 202, 301]);
