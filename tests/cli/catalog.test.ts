@@ -9,6 +9,7 @@ import * as path from "path";
 import { withMysql } from "../../clients/mysql";
 import { APP_SCHEMA, HEARTBEAT_DDL } from "../helpers/appSchema";
 import { MariaDbServer, mariadbAvailable, startMariaDb } from "../helpers/mariadb";
+import { execFileSync } from "child_process";
 import { runInProcess } from "./run-cli";
 
 const maybe = mariadbAvailable() ? describe : describe.skip;
@@ -86,5 +87,17 @@ maybe("cdc catalog on a source catalog", () => {
       expect(r.stderr).toMatch(new RegExp(`\`cdc ${args[0]}\` writes rows into the tables it works on, and accounts is a table of your own database: this tool never writes into them`));
     }
     await withMysql(server, {}, async (c) => expect((await c.query("SELECT COUNT(*) AS n FROM app.accounts"))[0]).toEqual([{ n: "2" }]));
+  });
+
+  test("npm run render writes the DDL and job SQL of a source catalog, read with --source", () => {
+    project({ captureTables: "accounts|order_lines" });
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "render-src-"));
+    const root = path.resolve(__dirname, "../..");
+    const render = (args: string[]) => execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "render/cli.ts"), "--project-dir", dir, "--out", out, ...args], { cwd: root, env: { ...process.env, CDC_SOURCE_URL: "" }, encoding: "utf8", stdio: "pipe" });
+    expect(() => render([])).toThrow(/catalog: source\): pass --source mysql:\/\/user:pass@host:port \(or set CDC_SOURCE_URL\)/);
+    render(["--source", url()]);
+    expect(fs.readdirSync(path.join(out, "sql/flink")).sort()).toEqual(["accounts.sql", "cdc_heartbeat.sql", "order_lines.sql"]);
+    expect(fs.readFileSync(path.join(out, "sql/starrocks/tables.sql"), "utf8")).toContain("`id` LARGEINT NOT NULL");
+    fs.rmSync(out, { recursive: true, force: true });
   });
 });
