@@ -8,6 +8,7 @@ import { readSourceSchema, withMysql } from "../clients/mysql";
 import { StackConfig, hostEndpoints, jobCapacityProblems } from "../config";
 import { Catalog, CatalogError, CatalogSelection, SourceSchema, buildSourceCatalog, refusals } from "./source";
 import { replicatedTables } from "./tables";
+import { serverIdRange } from "../render/flinkJob";
 
 /** The demo catalog: the selected demo tables plus the heartbeat table. */
 export function demoCatalog(cfg: StackConfig): Catalog {
@@ -30,6 +31,15 @@ export function catalogSelection(cfg: StackConfig): CatalogSelection {
 /** The source catalog from schema rows, with the stack-level checks (Flink slots, sink buffers) added. */
 export function sourceCatalog(cfg: StackConfig, schema: SourceSchema): Catalog {
   const catalog = buildSourceCatalog(schema, catalogSelection(cfg));
+  // A job reading with the server's own server_id would be refused by the server (or take over its replication slot).
+  const own = schema.serverId;
+  const clash = own === undefined ? undefined : catalog.tables.find((t) => {
+    const r = serverIdRange(cfg, t);
+    return own >= r.start && own <= r.end;
+  });
+  if (clash && own !== undefined) {
+    catalog.issues.push({ kind: "refused", table: clash.name, message: `the source server's own server_id ${own} lies in the server-id range of table ${clash.name}'s CDC job; change cdcServerIdBase (now ${cfg.source.cdcServerIdBase}) so the jobs' ranges (cdc catalog shows them) miss it` });
+  }
   for (const message of jobCapacityProblems(cfg.flink, catalog.tables.length, cfg.source.parallelism)) {
     catalog.issues.push({ kind: "refused", table: "", message });
   }

@@ -13,6 +13,8 @@ import { HEARTBEAT_TABLE, findTable } from "./tables";
 export interface SourceSchema {
   /** `SELECT VERSION()`, e.g. `10.11.6-MariaDB` or `8.0.44`. */
   version: string;
+  /** The server's own `@@server_id`, which no CDC job may use. */
+  serverId?: number;
   tables: Array<{ TABLE_NAME: string; TABLE_TYPE: string }>;
   columns: ColumnRow[];
   /** information_schema.STATISTICS rows of the PRIMARY index. */

@@ -77,6 +77,17 @@ maybe("a source catalog from MariaDB", () => {
     expect(refusals(c).map((r) => r.message).join("\n")).toMatch(/catalogKeys: audit_log\.msg is nullable, but StarRocks key columns are NOT NULL/);
   });
 
+  test("a source server whose own server_id lies in a job's range is refused", async () => {
+    await withMysql(server, {}, (c) => c.query("SET GLOBAL server_id = 5900"));
+    try {
+      const c = await read({ captureTables: "accounts" });
+      expect(refusals(c).map((r) => r.message)).toEqual([expect.stringMatching(/^the source server's own server_id 5900 lies in the server-id range of table cdc_heartbeat's CDC job; change cdcServerIdBase \(now 5400\)/)]);
+      expect(refusals(await read({ captureTables: "accounts", cdcServerIdBase: 6000 }))).toEqual([]);
+    } finally {
+      await withMysql(server, {}, (c) => c.query("SET GLOBAL server_id = 1"));
+    }
+  });
+
   test("an unreachable source fails naming the host, the user and the cause", async () => {
     const port = await freePort();
     const cfg = resolveConfig({ sourceMode: "external", sourceHost: "127.0.0.1", sourcePort: port, sourceUser: "reader", sourcePassword: "x", sourceDatabase: "app", catalog: "source" }, { stack: "dev" });
