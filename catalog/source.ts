@@ -13,6 +13,8 @@ import { HEARTBEAT_TABLE, findTable } from "./tables";
 export interface SourceSchema {
   /** `SELECT VERSION()`, e.g. `10.11.6-MariaDB` or `8.0.44`. */
   version: string;
+  /** The server's own `@@server_id`, which no CDC job may use. */
+  serverId?: number;
   tables: Array<{ TABLE_NAME: string; TABLE_TYPE: string }>;
   columns: ColumnRow[];
   /** information_schema.STATISTICS rows of the PRIMARY index. */
@@ -167,6 +169,7 @@ export function buildSourceCatalog(schema: SourceSchema, sel: CatalogSelection):
       key: [...key],
       columns,
       description: `Table ${sel.database}.${name} of the source.`,
+      fromSource: true,
       serverIds: blocks.get(name),
       ...(chunkKeyColumn ? { chunkKeyColumn } : {}),
       ...(buckets ? { buckets } : {}),

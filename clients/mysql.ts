@@ -172,7 +172,8 @@ export function str(row: Row, name: string): string {
  * `json_valid` CHECK. Needs only SELECT on the tables (information_schema shows what the user may see).
  */
 export async function readSourceSchema(conn: SqlConnection, database: string): Promise<import("../catalog/source").SourceSchema> {
-  const version = str((await query(conn, "SELECT VERSION() AS v"))[0] ?? {}, "v");
+  const head = (await query(conn, "SELECT VERSION() AS v, @@server_id AS id"))[0] ?? {};
+  const version = str(head, "v");
   const tables = await query(conn, "SELECT TABLE_NAME AS TABLE_NAME, TABLE_TYPE AS TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME", [database]);
   const columns = await query(
     conn,
@@ -201,6 +202,7 @@ export async function readSourceSchema(conn: SqlConnection, database: string): P
   }
   return {
     version,
+    serverId: Number(col(head, "id")),
     tables: tables as never,
     columns: columns as never,
     primaryKeys: primaryKeys as never,

@@ -3,7 +3,7 @@
  * and tables (as `pulumi stack output` prints them) and connects to the configured systems. Two real MariaDB
  * servers play the external MySQL source and, over the MySQL protocol, the external StarRocks FE.
  */
-import { defaultLoaderUser } from "../../render/users";
+import { defaultLoaderUser } from "../../config/users";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -36,7 +36,7 @@ maybe("cdc --stack on an all-external stack", () => {
   beforeAll(async () => {
     [source, sink] = await Promise.all([startMariaDb(), startMariaDb({ binlog: false })]);
     await prepare(source, "flink_cdc", "src-pw", 3);
-    // The stack's default loader user: flink_loader_<stack> (render/users.ts).
+    // The stack's default loader user: flink_loader_<stack> (config/users.ts).
     await prepare(sink, defaultLoaderUser("dev"), "loader-pw", 2);
   }, 120_000);
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { Column, TableDef, findTable } from "../../catalog/tables";
 import { query, withMysql } from "../../clients/mysql";
 import { databaseProvider } from "../../providers/database";
 import { adoptionRefusal, loaderUserProvider } from "../../providers/loaderUser";
-import { defaultLoaderUser } from "../../render/users";
+import { defaultLoaderUser } from "../../config/users";
 import { rootPasswordProvider } from "../../providers/rootPassword";
 import { storageVolumeProvider } from "../../providers/storageVolume";
 import { tableProvider } from "../../providers/table";

@@ -11,7 +11,7 @@
  * not StarRocks: MySQL protocol and Stream Load with a 307 to a "CN" port, rows kept in MariaDB), preset as
  * a cluster its operator has set up (an alive compute node and a default storage volume).
  */
-import { defaultLoaderUser } from "../../render/users";
+import { defaultLoaderUser } from "../../config/users";
 import { FlinkClient } from "../../clients/flink";
 import { findTable } from "../../catalog/tables";
 import { minioObjectStore, registryKey } from "../../providers/cdcJob";
