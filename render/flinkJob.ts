@@ -54,6 +54,8 @@ export interface CdcJobSpec {
   statements: string[];
   /** Execution config every statement carries besides pipeline.name (jobOptions); empty for a managed cluster. */
   jobOptions: Record<string, string>;
+  /** The table's column names in catalog order: an added one makes the CdcJob provider re-snapshot the table. */
+  columns: string[];
 }
 
 export interface CdcSecrets {
@@ -205,6 +207,7 @@ export function renderCdcJob(cfg: StackConfig, t: TableDef, secrets: CdcSecrets)
     pipelineName: pipelineName(cfg, t.name),
     serverIdRange: serverIdRange(cfg, t.name),
     jobOptions: jobOptions(cfg),
+    columns: t.columns.map((c) => c.name),
     statements: [
       createTable(sourceTableName(t.name), t, sourceOptions(cfg, t, secrets.cdcPassword)),
       createTable(sinkTableName(t.name), t, sinkOptions(cfg, t, secrets.loaderPassword)),
