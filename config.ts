@@ -85,6 +85,8 @@ export const CONFIG_SCHEMA = {
   savepointNonce: { type: "string", default: "", description: "Change to any new value to take a one-off savepoint of every CDC job on the next `pulumi up` (jobs keep running)." },
   retainData: { type: "boolean", default: false, description: "Keep the MySQL, MinIO and FE meta volumes on `pulumi destroy` (retainOnDelete)." },
   allowDestructiveChanges: { type: "boolean", default: false, description: "Allow replacements that lose data (StarRocks table key/type changes, a storage volume location change)." },
+  dropRemovedColumns: { type: "boolean", default: false, description: "Drop a StarRocks column when its source column is dropped (default: keep it, made nullable; rows written afterwards hold NULL)." },
+  dropRemovedTables: { type: "boolean", default: false, description: "Drop a StarRocks table when its source table leaves the catalog (default: keep it and its rows; its CDC job is stopped either way)." },
   forceDestroyBucket: { type: "boolean", default: false, description: "Let `pulumi destroy` delete the bucket even when it still holds objects." },
   providerTimeout: { type: "string", default: "5min", description: "How long providers wait for a service to answer or a node/job to become ready (duration)." },
 } satisfies Record<string, ConfigKey>;
@@ -245,6 +247,10 @@ export interface StackConfig {
   };
   retainData: boolean;
   allowDestructiveChanges: boolean;
+  /** Drop StarRocks columns whose source column is gone (else kept, nullable). */
+  dropRemovedColumns: boolean;
+  /** Drop StarRocks tables whose source table left the catalog (else kept). */
+  dropRemovedTables: boolean;
   providerTimeoutMs: number;
 }
 
@@ -542,6 +548,8 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
     },
     retainData: read("retainData") as boolean,
     allowDestructiveChanges: read("allowDestructiveChanges") as boolean,
+    dropRemovedColumns: read("dropRemovedColumns") as boolean,
+    dropRemovedTables: read("dropRemovedTables") as boolean,
     providerTimeoutMs: duration("providerTimeout"),
   };
 
