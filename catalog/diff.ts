@@ -16,6 +16,7 @@
 import type { TableDef } from "./tables";
 import { StarRocksColumn, implicitDefault, starrocksColumnDef, starrocksColumns } from "../render/starrocks";
 import { quoteIdent } from "../render/sql";
+import { flinkType } from "../render/flinkJob";
 
 export type ChangeClass = "in-place" | "re-snapshot" | "refused" | "new-table" | "dropped-table";
 
@@ -143,7 +144,10 @@ export function diffTable(deployed: TableDef | undefined, current: TableDef | un
         changes.push({ table, column: c.name, kind: "tighten-null", class: "refused", what: `column ${c.name}: NULL -> NOT NULL`, starrocks: [], job: "unchanged until the change is resolved", wayOut: `StarRocks refuses NULL -> NOT NULL on a column; ${REPLACE_WAY_OUT}` });
       } else if (t.change === "widen" || relax === "relax") {
         const words = [t.change === "widen" ? `${a.type} -> ${c.type}` : "", relax === "relax" ? "NOT NULL -> NULL" : ""].filter(Boolean).join(", ");
-        changes.push({ table, column: c.name, kind: t.change === "widen" ? "widen-type" : "relax-null", class: "in-place", what: `column ${c.name}: ${words}`, starrocks: [`ALTER TABLE ${tableRef(o, table)} MODIFY COLUMN ${starrocksColumnDef(c)}`], job: UPGRADE });
+        // The job's SQL changes only when the Flink type or nullability does (a VARCHAR is a Flink STRING).
+        const [fa, fc] = [deployed.columns.find((x) => x.name === c.name)!, current.columns.find((x) => x.name === c.name)!];
+        const job = relax === "same" && flinkType(fa.type) === flinkType(fc.type) ? `unchanged: its Flink SQL stays the same (${flinkType(fc.type)})` : UPGRADE;
+        changes.push({ table, column: c.name, kind: t.change === "widen" ? "widen-type" : "relax-null", class: "in-place", what: `column ${c.name}: ${words}`, starrocks: [`ALTER TABLE ${tableRef(o, table)} MODIFY COLUMN ${starrocksColumnDef(c)}`], job });
       }
     } else if (a.type !== c.type) {
       changes.push({ table, column: c.name, kind: "key-change", class: "refused", what: `key column ${c.name}: ${a.type} -> ${c.type}`, starrocks: [], job: "unchanged until the change is resolved", wayOut: REPLACE_WAY_OUT });
