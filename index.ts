@@ -139,6 +139,8 @@ export const endpoints = {
   minioConsole: host.minioConsole,
 };
 export const tables = replicatedTables(cfg.tables).filter((t) => !t.internal).map((t) => t.name);
+/** The table definitions this deployment replicates: what `cdc catalog diff` compares the source with. */
+export const catalog = replicatedTables(cfg.tables);
 export const sourceDatabase = cfg.source.database;
 export const sinkDatabase = cfg.starrocks.database;
 export const checkpointDir = storagePaths(cfg).checkpoints;

@@ -11,12 +11,13 @@ import { latencyCommand } from "./commands/latency";
 import { loadCommand } from "./commands/load";
 import { monitorCommand } from "./commands/monitor";
 import { preflightCommand } from "./commands/preflight";
+import { catalogCommand } from "./commands/catalog";
 import { Connections, StackReader } from "./connections";
 import { Context, Interrupt, Output } from "./context";
 import { EXIT, UsageError, classify } from "./errors";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: readonly Command<any>[] = [latencyCommand, loadCommand, countsCommand, cleanupCommand, benchCommand, monitorCommand, preflightCommand];
+export const COMMANDS: readonly Command<any>[] = [latencyCommand, loadCommand, countsCommand, cleanupCommand, benchCommand, monitorCommand, preflightCommand, catalogCommand];
 
 export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: "source", type: "string", value: "URL", help: "source MySQL, mysql://user:password@host:port/db (or CDC_SOURCE_URL)" },
