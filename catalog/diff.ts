@@ -89,6 +89,7 @@ const REPLACE_WAY_OUT =
 
 const UPGRADE = "restarted with the new statements from a savepoint (from its newest checkpoint if the source change already failed it); no row is read twice or lost";
 const RESNAPSHOT = "stopped with a savepoint and started again WITHOUT state (new label generation): it reads the whole table again, so rows written since the source's ALTER get the new column's real values; other tables' jobs are untouched";
+const RESNAPSHOT_DROPPED = "stopped (it fails once the source drops the column: mysql-cdc's schema no longer matches the binlog rows) and started again WITHOUT state with statements that no longer read the column; it reads the whole table again; other tables' jobs are untouched";
 
 function tableRef(o: DiffOptions, table: string): string {
   return `${quoteIdent(o.database)}.${quoteIdent(table)}`;
@@ -146,7 +147,8 @@ export function diffTable(deployed: TableDef | undefined, current: TableDef | un
         const words = [t.change === "widen" ? `${a.type} -> ${c.type}` : "", relax === "relax" ? "NOT NULL -> NULL" : ""].filter(Boolean).join(", ");
         // The job's SQL changes only when the Flink type or nullability does (a VARCHAR is a Flink STRING).
         const [fa, fc] = [deployed.columns.find((x) => x.name === c.name)!, current.columns.find((x) => x.name === c.name)!];
-        const job = relax === "same" && flinkType(fa.type) === flinkType(fc.type) ? `unchanged: its Flink SQL stays the same (${flinkType(fc.type)})` : UPGRADE;
+        const sameSql = (["source", "sink"] as const).every((side) => flinkType(fa.type, side) === flinkType(fc.type, side));
+        const job = relax === "same" && sameSql ? `unchanged: its Flink SQL stays the same (${flinkType(fc.type)})` : UPGRADE;
         changes.push({ table, column: c.name, kind: t.change === "widen" ? "widen-type" : "relax-null", class: "in-place", what: `column ${c.name}: ${words}`, starrocks: [`ALTER TABLE ${tableRef(o, table)} MODIFY COLUMN ${starrocksColumnDef(c)}`], job });
       }
     } else if (a.type !== c.type) {
@@ -157,11 +159,11 @@ export function diffTable(deployed: TableDef | undefined, current: TableDef | un
   for (const a of was) {
     if (after.has(a.name) || a.key) continue;
     if (o.dropRemovedColumns) {
-      changes.push({ table, column: a.name, kind: "drop-column", class: "in-place", what: `column ${a.name} dropped`, starrocks: [`ALTER TABLE ${tableRef(o, table)} DROP COLUMN ${quoteIdent(a.name)}`], job: UPGRADE });
+      changes.push({ table, column: a.name, kind: "drop-column", class: "re-snapshot", what: `column ${a.name} dropped`, starrocks: [`ALTER TABLE ${tableRef(o, table)} DROP COLUMN ${quoteIdent(a.name)}`], job: RESNAPSHOT_DROPPED });
     } else {
       // Kept: loads no longer carry it, so a NOT NULL one must accept NULL.
       const sql = a.nullable ? [] : [`ALTER TABLE ${tableRef(o, table)} MODIFY COLUMN ${starrocksColumnDef({ ...a, nullable: true })}`];
-      changes.push({ table, column: a.name, kind: "keep-column", class: "in-place", what: `column ${a.name} dropped in the source; kept in StarRocks${a.nullable ? "" : " (made nullable)"}, NULL in rows written from now on`, starrocks: sql, job: UPGRADE });
+      changes.push({ table, column: a.name, kind: "keep-column", class: "re-snapshot", what: `column ${a.name} dropped in the source; kept in StarRocks${a.nullable ? "" : " (made nullable)"}; the re-snapshot reloads every row without it, so it holds NULL afterwards`, starrocks: sql, job: RESNAPSHOT_DROPPED });
     }
   }
   return changes;

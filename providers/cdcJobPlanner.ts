@@ -47,7 +47,11 @@ export interface UpdateIntent {
   /** savepointNonce changed. */
   nonce: boolean;
   upgradeMode: UpgradeMode;
-  /** The table gained a column: rows written since the source's ALTER lack its values, so the job reads the table again from a snapshot. */
+  /**
+   * The table's columns changed (added or dropped): rows written since the source's ALTER lack a new column's
+   * values, and mysql-cdc state restored across the change fails ("internal schema representation is probably
+   * out of sync", seen on the real tier after a DROP COLUMN), so the job reads the table again from a snapshot.
+   */
   resnapshot?: boolean;
 }
 
@@ -103,7 +107,7 @@ export interface ActionableInputs {
 
 /**
  * What update does for each changed input: restart = resubmit the job (through a savepoint unless stateless),
- * savepoint = a one-off savepoint while the job keeps running. `columns` is judged by addedColumns.
+ * savepoint = a one-off savepoint while the job keeps running. `columns` is judged by changedColumns.
  */
 export const UPDATE_ACTION: Record<Exclude<keyof ActionableInputs, "columns">, "restart" | "savepoint"> = {
   statements: "restart",
@@ -114,11 +118,11 @@ export const UPDATE_ACTION: Record<Exclude<keyof ActionableInputs, "columns">, "
   savepointNonce: "savepoint",
 };
 
-/** Column names in `news` that `olds` did not have; none when either side does not list its columns. */
-export function addedColumns(olds: ActionableInputs, news: ActionableInputs): string[] {
-  if (!Array.isArray(olds.columns) || !Array.isArray(news.columns) || isUnknown(news.columns)) return [];
-  const before = new Set(olds.columns as string[]);
-  return (news.columns as string[]).filter((c) => !before.has(c));
+/** Column names added to or dropped from the table; none when either side does not list its columns. */
+export function changedColumns(olds: ActionableInputs, news: ActionableInputs): { added: string[]; dropped: string[] } {
+  if (!Array.isArray(olds.columns) || !Array.isArray(news.columns) || isUnknown(news.columns)) return { added: [], dropped: [] };
+  const [before, after] = [new Set(olds.columns as string[]), new Set(news.columns as string[])];
+  return { added: [...after].filter((c) => !before.has(c)), dropped: [...before].filter((c) => !after.has(c)) };
 }
 
 /** Changed inputs that need an action in update. */
@@ -129,7 +133,8 @@ export function updateActions(olds: ActionableInputs, news: ActionableInputs): {
   return {
     restart: keys.some((k) => UPDATE_ACTION[k] === "restart"),
     savepoint: keys.some((k) => UPDATE_ACTION[k] === "savepoint"),
-    // Rows the old job wrote after the source's ADD COLUMN carry no value for it; only a snapshot brings them.
-    resnapshot: addedColumns(olds, news).length > 0,
+    // Rows the old job wrote after the source's ADD COLUMN carry no value for it, and state restored across an
+    // added or dropped column does not match the binlog's rows: only a snapshot brings the table back.
+    resnapshot: Object.values(changedColumns(olds, news)).some((l) => l.length > 0),
   };
 }

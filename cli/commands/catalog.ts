@@ -7,7 +7,9 @@
 import type { Connection } from "mysql2/promise";
 import * as fs from "fs";
 import { SchemaChange, describeChange, diffCatalog } from "../../catalog/diff";
-import type { Column, ColumnType, TableDef } from "../../catalog/tables";
+import { buildSourceCatalog } from "../../catalog/source";
+import type { TableDef } from "../../catalog/tables";
+import { readSourceSchema } from "../../clients/mysql";
 import { Command, CommandResult, JSON_FLAG } from "../command";
 import { describeEndpoint } from "../connections";
 import { EXIT, UsageError } from "../errors";
@@ -24,7 +26,8 @@ export interface CatalogDiffData {
 
 interface CatalogOptions {
   deployed?: string;
-  capture: RegExp;
+  /** Regular expression a table name must match in full (as the captureTables config key). */
+  capture: string;
   dropRemovedColumns: boolean;
   dropRemovedTables: boolean;
   sinkDatabase: string;
@@ -59,15 +62,14 @@ export function makeCatalogCommand(readDeployed: DeployedReader = defaultDeploye
     parse(args) {
       if (args.positionals[0] !== "diff" || args.positionals.length > 1) throw new UsageError(`expected "cdc catalog diff"`, true);
       const capture = (args.flags.capture as string | undefined) ?? ".*";
-      let re: RegExp;
       try {
-        re = new RegExp(`^(?:${capture})$`);
+        new RegExp(capture);
       } catch (err) {
         throw new UsageError(`--capture ${capture} is not a regular expression: ${(err as Error).message}`);
       }
       return {
         deployed: args.flags.deployed as string | undefined,
-        capture: re,
+        capture,
         sinkDatabase: (args.flags["sink-database"] as string | undefined) ?? "shop",
         dropRemovedColumns: args.flags["drop-removed-columns"] === true,
         dropRemovedTables: args.flags["drop-removed-tables"] === true,
@@ -100,37 +102,13 @@ export function renderCatalogDiff(d: CatalogDiffData): string {
 // ------------------------------------------------------------------ the source's tables
 
 /**
- * The source's tables as catalog definitions, from information_schema (COLUMNS, and the PRIMARY key's
- * columns in KEY_COLUMN_USAGE order). Maps the types the catalog knows (BIGINT, INT, VARCHAR, DECIMAL,
- * DATETIME); a column of another type is reported, not guessed.
+ * The source's tables as the stack's catalog would read them at preview (catalog/source.ts over
+ * information_schema, with the MySQL type mapping of catalog/mysqlTypes.ts), captured by `capture`; the
+ * heartbeat table is compared only when the source has it.
  */
-export async function readSourceTables(conn: Connection, database: string, capture: RegExp): Promise<TableDef[]> {
-  const [tables] = await conn.query("SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME", [database]);
-  const names = (tables as Array<{ t: string }>).map((r) => r.t).filter((t) => capture.test(t));
-  if (!names.length) return [];
-  const [cols] = await conn.query(
-    "SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS dt, CHARACTER_MAXIMUM_LENGTH AS len, NUMERIC_PRECISION AS p, NUMERIC_SCALE AS s, IS_NULLABLE AS n, COLUMN_COMMENT AS cm " +
-      "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) ORDER BY TABLE_NAME, ORDINAL_POSITION",
-    [database, names],
-  );
-  const [keys] = await conn.query(
-    "SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ? AND CONSTRAINT_NAME = 'PRIMARY' AND TABLE_NAME IN (?) ORDER BY TABLE_NAME, ORDINAL_POSITION",
-    [database, names],
-  );
-  return names.map((name) => {
-    const columns: Column[] = (cols as any[]).filter((r) => r.t === name).map((r) => ({ name: r.c, type: columnType(name, r), nullable: r.n === "YES", ...(r.cm ? { comment: r.cm } : {}) }));
-    const key = (keys as any[]).filter((r) => r.t === name).map((r) => r.c as string);
-    return { name, key, columns, description: "" };
-  });
-}
-
-function columnType(table: string, r: { c: string; dt: string; len: unknown; p: unknown; s: unknown }): ColumnType {
-  switch (String(r.dt).toLowerCase()) {
-    case "bigint": return { kind: "bigint" };
-    case "int": return { kind: "int" };
-    case "varchar": return { kind: "varchar", length: Number(r.len) };
-    case "decimal": return { kind: "decimal", precision: Number(r.p), scale: Number(r.s) };
-    case "datetime": return { kind: "datetime" };
-    default: throw new UsageError(`source column ${table}.${r.c} has type ${r.dt}, which the catalog does not map; leave the table out with --capture`);
-  }
+export async function readSourceTables(conn: Connection, database: string, capture: string): Promise<TableDef[]> {
+  const schema = await readSourceSchema(conn, database);
+  const catalog = buildSourceCatalog(schema, { database, captureTables: capture, captureTablesExclude: "", excludeColumns: {}, keys: {}, buckets: {}, timeZone: "UTC" });
+  const present = new Set(schema.tables.map((t) => t.TABLE_NAME));
+  return catalog.tables.filter((t) => present.has(t.name));
 }

@@ -60,7 +60,7 @@ describe("diffTable", () => {
   test("a dropped column is kept in StarRocks by default (a NOT NULL one made nullable), dropped when configured", () => {
     const cur = withColumns(orders, orders.columns.filter((c) => c.name !== "status"));
     const [kept] = diffTable(orders, cur, O);
-    expect(kept).toMatchObject({ kind: "keep-column", class: "in-place", starrocks: ["ALTER TABLE `shop_sr`.`orders` MODIFY COLUMN `status` VARCHAR(80) NULL"] });
+    expect(kept).toMatchObject({ kind: "keep-column", class: "re-snapshot", starrocks: ["ALTER TABLE `shop_sr`.`orders` MODIFY COLUMN `status` VARCHAR(80) NULL"] });
     const [dropped] = diffTable(orders, cur, { ...O, dropRemovedColumns: true });
     expect(dropped).toMatchObject({ kind: "drop-column", starrocks: ["ALTER TABLE `shop_sr`.`orders` DROP COLUMN `status`"] });
   });

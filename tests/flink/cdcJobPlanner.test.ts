@@ -55,12 +55,13 @@ describe("planUpdate", () => {
 });
 
 describe("updateActions", () => {
-  test("statements restart, the nonce takes a savepoint, an added column re-snapshots, other keys only record", () => {
+  test("statements restart, the nonce takes a savepoint, an added or dropped column re-snapshots, other keys only record", () => {
     expect(updateActions({ statements: ["a"] }, { statements: ["b"] })).toEqual({ restart: true, savepoint: false, resnapshot: false });
     expect(updateActions({ savepointNonce: "1" }, { savepointNonce: "2" })).toEqual({ restart: false, savepoint: true, resnapshot: false });
     expect(updateActions({ statements: ["a"], columns: ["id", "x"] }, { statements: ["b"], columns: ["id", "y", "x"] })).toEqual({ restart: true, savepoint: false, resnapshot: true });
-    // A dropped column needs no snapshot: every row still has its values for the columns that remain.
-    expect(updateActions({ statements: ["a"], columns: ["id", "x"] }, { statements: ["b"], columns: ["id"] })).toEqual({ restart: true, savepoint: false, resnapshot: false });
+    // A dropped column too: mysql-cdc state restored across it fails on the binlog's shorter rows (real tier).
+    expect(updateActions({ statements: ["a"], columns: ["id", "x"] }, { statements: ["b"], columns: ["id"] })).toEqual({ restart: true, savepoint: false, resnapshot: true });
+    expect(updateActions({ statements: ["a"], columns: ["id", "x"] }, { statements: ["b"], columns: ["id", "x"] })).toEqual({ restart: true, savepoint: false, resnapshot: false });
     // Outputs recorded before `columns` existed lack it: no re-snapshot on the first up with the new code.
     expect(updateActions({ statements: ["a"] }, { statements: ["a"], columns: ["id", "x"] })).toEqual({ restart: false, savepoint: false, resnapshot: false });
     expect(updateActions({ statements: ["a"] }, { statements: ["a"] })).toEqual({ restart: false, savepoint: false, resnapshot: false });
