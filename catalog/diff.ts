@@ -89,7 +89,7 @@ const REPLACE_WAY_OUT =
 
 const UPGRADE = "restarted with the new statements from a savepoint (from its newest checkpoint if the source change already failed it); no row is read twice or lost";
 const RESNAPSHOT = "stopped with a savepoint and started again WITHOUT state (new label generation): it reads the whole table again, so rows written since the source's ALTER get the new column's real values; other tables' jobs are untouched";
-const RESNAPSHOT_DROPPED = "stopped (it fails once the source drops the column: mysql-cdc's schema no longer matches the binlog rows) and started again WITHOUT state with statements that no longer read the column; it reads the whole table again; other tables' jobs are untouched";
+const RESNAPSHOT_DROPPED = "stopped and started again WITHOUT state with statements that no longer read the column (state restored across a dropped column fails: mysql-cdc's schema no longer matches the binlog rows); it reads the whole table again; other tables' jobs are untouched";
 
 function tableRef(o: DiffOptions, table: string): string {
   return `${quoteIdent(o.database)}.${quoteIdent(table)}`;
