@@ -151,6 +151,8 @@ async function main() {
     minioConsole: host.minioConsole,
   };
   const tables = catalog.tables.filter((t) => !t.internal).map((t) => t.name);
+  /** The table definitions this deployment replicates: what `cdc catalog diff` compares the source with. */
+  const deployedCatalog = catalog.tables;
   const sourceDatabase = cfg.source.database;
   const sinkDatabase = cfg.starrocks.database;
   const checkpointDir = storagePaths(cfg).checkpoints;
@@ -181,7 +183,7 @@ async function main() {
     ...(flink.gateway ? [flink.gateway.name] : []),
   ]);
 
-  return { stack, modes, endpoints, tables, sourceDatabase, sinkDatabase, checkpointDir, savepointDir, sourceUrl, sinkUrl, starrocksRootPassword, mysqlRootPassword, minioRootUser, minioRootPassword, cdcJobs, containerNames };
+  return { stack, modes, endpoints, tables, catalog: deployedCatalog, sourceDatabase, sinkDatabase, checkpointDir, savepointDir, sourceUrl, sinkUrl, starrocksRootPassword, mysqlRootPassword, minioRootUser, minioRootPassword, cdcJobs, containerNames };
 }
 
 /** The value of a config Output (config values are known at preview, secrets included). */

@@ -24,6 +24,9 @@ export interface Command<O = unknown> {
   needs: Array<"source" | "sink">;
   parse(args: Parsed): O;
   run(ctx: Context, opts: O): Promise<CommandResult>;
+  /** Commands reached as `cdc <name> <sub>` (e.g. `cdc catalog diff`); the word after the name picks one. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  subcommands?: readonly Command<any>[];
 }
 
 export const TIMEOUT_FLAG: FlagSpec = { name: "timeout", type: "number", value: "SECONDS", help: "how long to wait for rows to appear in the sink (default 60)" };

@@ -54,6 +54,8 @@ export interface StackOutputs {
   sourceUrl?: string;
   sinkUrl?: string;
   tables?: string[];
+  /** The table definitions the stack last deployed (`cdc catalog diff`). */
+  catalog?: unknown;
 }
 
 export type StackReader = (stack: string) => StackOutputs;
@@ -145,6 +147,14 @@ export class Connections {
       throw new UsageError(`no ${role}: stack ${this.input.stack} has no output ${key}`);
     }
     throw new UsageError(`no ${role}: pass --${role} mysql://user:password@host:port/database, set ${envName}, or pass --stack NAME`);
+  }
+
+  /** The stack's `catalog` output (the deployed table definitions); a usage error without --stack. */
+  stackCatalog(): unknown {
+    if (!this.input.stack) throw new UsageError("no deployed catalog: pass --stack NAME or --deployed FILE");
+    const c = this.stack().catalog;
+    if (c === undefined) throw new UsageError(`stack ${this.input.stack} has no output catalog (deployed before this version); run pulumi up once, or pass --deployed FILE`);
+    return c;
   }
 
   /** The stack's `tables` output, when --stack was given. */

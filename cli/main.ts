@@ -59,7 +59,7 @@ export interface MainIO {
 export async function main(argv: readonly string[], io: MainIO): Promise<number> {
   const at = commandIndex(argv);
   const name = at < 0 ? undefined : argv[at];
-  const cmd = COMMANDS.find((c) => c.name === name);
+  let cmd = COMMANDS.find((c) => c.name === name);
   let secrets: string[] = [];
   try {
     if (!name) {
@@ -72,6 +72,11 @@ export async function main(argv: readonly string[], io: MainIO): Promise<number>
     if (!cmd) throw new UsageError(`unknown command "${name}"`, true);
     const rest = [...argv];
     rest.splice(at, 1);
+    const sub = cmd.subcommands?.find((s) => s.name === rest[at]);
+    if (sub) {
+      cmd = sub;
+      rest.splice(at, 1);
+    }
     const parsed = parseArgs(rest, [...cmd.flags, ...GLOBAL_FLAGS]);
     if (parsed.flags.help) {
       io.out.write(usage(cmd) + "\n");
@@ -107,7 +112,7 @@ export async function main(argv: readonly string[], io: MainIO): Promise<number>
 
 /** Index of the first word that is neither an option nor an option's value (`cdc --source URL latency single`), or -1. */
 export function commandIndex(argv: readonly string[]): number {
-  const specs = [...GLOBAL_FLAGS, ...COMMANDS.flatMap((c) => c.flags)];
+  const specs = [...GLOBAL_FLAGS, ...COMMANDS.flatMap((c) => [c, ...(c.subcommands ?? [])]).flatMap((c) => c.flags)];
   const takesValue = (a: string) => {
     const s = a.startsWith("--") ? specs.find((x) => x.name === a.slice(2)) : specs.find((x) => x.short === a.slice(1));
     return s !== undefined && s.type !== "boolean";

@@ -51,6 +51,7 @@ export class CdcJobs extends pulumi.ComponentResource {
         serverIdRange: plan.serverIdRange,
         upgradeMode: cfg.flink.upgradeMode,
         savepointNonce: cfg.flink.savepointNonce,
+        columns: plan.columns,
         savepointDir: cfg.flink.savepointDir,
         checkpointDir: cfg.flink.checkpointDir,
         // Absent (not empty) for a managed cluster, so existing jobs see no change.

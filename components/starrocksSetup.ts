@@ -81,8 +81,11 @@ export class StarRocksSetup extends pulumi.ComponentResource {
     const tables = args.tables;
     // The database name comes from the Database resource, so renaming it replaces the tables with it, and their
     // CDC jobs are deleted (stopped) before the old database is dropped.
+    // A table that leaves the catalog is kept (retainOnDelete) unless dropRemovedTables; on destroy the database's
+    // FORCE drop removes kept tables with it (and retainData keeps both).
     this.tables = tables.map((t) =>
-      new Table(`sink-table-${t.name}`, { ...admin, database: database.database, definition: t, allowDestructiveChanges: cfg.allowDestructiveChanges, forceDrop }, data([database])),
+      new Table(`sink-table-${t.name}`, { ...admin, database: database.database, definition: t, allowDestructiveChanges: cfg.allowDestructiveChanges, forceDrop, dropRemovedColumns: cfg.dropRemovedColumns },
+        { ...data([database]), retainOnDelete: args.retainData || !cfg.dropRemovedTables }),
     );
     this.tableIds = Object.fromEntries(tables.map((t, i) => [t.name, this.tables[i].id]));
     // Granted after the tables exist: whether ALL TABLES IN DATABASE covers later tables is not documented.

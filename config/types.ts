@@ -100,5 +100,9 @@ export interface StackConfig {
   };
   retainData: boolean;
   allowDestructiveChanges: boolean;
+  /** Drop StarRocks columns whose source column is gone (else kept, nullable). */
+  dropRemovedColumns: boolean;
+  /** Drop StarRocks tables whose source table left the catalog (else kept). */
+  dropRemovedTables: boolean;
   providerTimeoutMs: number;
 }

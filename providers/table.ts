@@ -15,13 +15,14 @@
  * of a delete-before-replace resource first). Read parses SHOW CREATE TABLE.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { classifyTypeChange, describeChange, diffTable } from "../catalog/diff";
 import type { TableDef } from "../catalog/tables";
 import { SqlConnection } from "../clients/mysql";
 import { ParsedTable, addColumn, createTable, dropColumn, dropTable, modifyColumn, parseCreateTable, showCreateTable, withStarRocks } from "../clients/starrocks";
 import { NotReadyError, waitFor } from "../clients/wait";
 import { StarRocksColumn, implicitDefault, starrocksColumns } from "../render/starrocks";
 import { SQL_ENDPOINT_RULES, checkInputs, isUnknown, plain, sqlEndpoint, timeoutOf, withDefaults, SqlEndpointArgs, SQL_ENDPOINT_POLICY } from "./common";
-import { ChangeKind, ChangePolicy, Props, classify, diffByPolicy, driftWhen, refuseDestructive } from "./policy";
+import { ChangeKind, ChangePolicy, Props, diffByPolicy, driftWhen, refuseDestructive } from "./policy";
 import { PROVIDER_VERSION } from "./version";
 
 export interface TablePlan {
@@ -34,13 +35,14 @@ export interface TablePlan {
   incompatible: string[];
 }
 
-const varcharLength = (t: string): number | undefined => {
-  const m = /^VARCHAR\((\d+)\)$/.exec(t);
-  return m ? Number(m[1]) : undefined;
-};
+/** What happens to a StarRocks value column whose catalog column is gone. */
+export interface PlanOptions {
+  /** Drop it (true), or keep it (default), made nullable so loads that no longer carry it succeed. */
+  dropRemovedColumns?: boolean;
+}
 
 /** Pure: what turns the actual columns (and key) into the wanted ones. */
-export function planTable(actual: { columns: StarRocksColumn[]; keys: string[]; distribution?: string[] }, wanted: { columns: StarRocksColumn[]; keys: string[] }): TablePlan {
+export function planTable(actual: { columns: StarRocksColumn[]; keys: string[]; distribution?: string[] }, wanted: { columns: StarRocksColumn[]; keys: string[] }, opts: PlanOptions = {}): TablePlan {
   const plan: TablePlan = { add: [], drop: [], modify: [], incompatible: [] };
   if (actual.keys.join(",") !== wanted.keys.join(",")) plan.incompatible.push(`primary key (${actual.keys.join(", ")}) -> (${wanted.keys.join(", ")})`);
   if (actual.distribution && actual.distribution.length && actual.distribution.join(",") !== wanted.keys.join(",")) {
@@ -63,8 +65,9 @@ export function planTable(actual: { columns: StarRocksColumn[]; keys: string[]; 
     } else {
       let modify = false;
       if (a.type !== w.type) {
-        const [from, to] = [varcharLength(a.type), varcharLength(w.type)];
-        if (!w.key && !a.key && from !== undefined && to !== undefined && to > from) modify = true;
+        // A longer VARCHAR, a wider integer, a DECIMAL with more precision: in place (catalog/diff.ts).
+        const t = classifyTypeChange(a.type, w.type);
+        if (!w.key && !a.key && t.change === "widen") modify = true;
         else plan.incompatible.push(`column ${w.name}: type ${a.type} -> ${w.type}`);
       }
       if (a.nullable !== w.nullable) {
@@ -79,9 +82,16 @@ export function planTable(actual: { columns: StarRocksColumn[]; keys: string[]; 
   for (const a of actual.columns) {
     if (wantedNames.has(a.name)) continue;
     if (a.key || actual.keys.includes(a.name)) plan.incompatible.push(`column ${a.name}: dropping a key column`);
-    else plan.drop.push(a.name);
+    else if (opts.dropRemovedColumns) plan.drop.push(a.name);
+    // Kept: the job no longer loads it, so a NOT NULL one must accept NULL (or every load fails).
+    else if (!a.nullable) plan.modify.push({ ...a, nullable: true });
   }
   return plan;
+}
+
+/** Whether a plan changes nothing. */
+export function planIsEmpty(p: TablePlan): boolean {
+  return !p.add.length && !p.drop.length && !p.modify.length && !p.incompatible.length;
 }
 
 /** Columns as outputs record them (no DEFAULT: the catalog has none, so it would show as a change). */
@@ -118,11 +128,17 @@ export const TABLE_POLICY: ChangePolicy = {
   database: "replace",
   table: "replace",
   keys: "replace",
-  columns: classify("columns", (o, n): ChangeKind => {
-    if (!Array.isArray(n)) return "update";
-    const plan = planTable({ columns: (o ?? []) as StarRocksColumn[], keys: [] }, { columns: n as StarRocksColumn[], keys: [] });
-    return plan.incompatible.length ? "replace" : "update";
-  }),
+  // Compared as a plan, not as values: a source column dropped and kept in StarRocks (nullable) is no change.
+  columns: (olds, news): ChangeKind => {
+    const n = news.columns;
+    if (isUnknown(n) || !Array.isArray(n)) return "update";
+    const plan = planTable({ columns: (olds.columns ?? []) as StarRocksColumn[], keys: [] }, { columns: n as StarRocksColumn[], keys: [] }, { dropRemovedColumns: news.dropRemovedColumns === true });
+    if (plan.incompatible.length) return "replace";
+    return planIsEmpty(plan) ? "ignore" : "update";
+  },
+  dropRemovedColumns: "update",
+  // Readable summary of the pending schema change (check), recorded empty once applied; shown, never acted on.
+  schemaChanges: "ignore",
   // The catalog definition is compared through its rendered columns and keys.
   definition: "ignore",
   allowDestructiveChanges: "ignore",
@@ -159,7 +175,7 @@ async function converge(c: SqlConnection, p: Props, recreate: "allowed" | "refus
   let ddl = await showCreateTable(c, db, table);
   if (ddl) {
     const parsed = parseCreateTable(ddl);
-    const plan = planTable({ columns: liveColumnsOf(parsed), keys: parsed.keys, distribution: parsed.distribution }, wantedOf(p));
+    const plan = planTable({ columns: liveColumnsOf(parsed), keys: parsed.keys, distribution: parsed.distribution }, wantedOf(p), { dropRemovedColumns: p.dropRemovedColumns === true });
     if (plan.incompatible.length) {
       if (p.allowDestructiveChanges !== true) throw new Error(refusal(p, plan.incompatible));
       if (recreate === "refused") {
@@ -193,9 +209,9 @@ async function converge(c: SqlConnection, p: Props, recreate: "allowed" | "refus
 }
 
 export const tableProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: Props, news: Props) {
-    const inputs = withDefaults(news, { user: "root", allowDestructiveChanges: false, forceDrop: true });
-    const failures = checkInputs(inputs, { ...SQL_ENDPOINT_RULES, database: "nonEmptyString", definition: "object", allowDestructiveChanges: "boolean", forceDrop: "boolean" });
+  async check(olds: Props, news: Props) {
+    const inputs = withDefaults(news, { user: "root", allowDestructiveChanges: false, forceDrop: true, dropRemovedColumns: false });
+    const failures = checkInputs(inputs, { ...SQL_ENDPOINT_RULES, database: "nonEmptyString", definition: "object", allowDestructiveChanges: "boolean", forceDrop: "boolean", dropRemovedColumns: "boolean" });
     const def = inputs.definition as TableDef | undefined;
     if (def && typeof def === "object" && !isUnknown(def)) {
       if (!def.name || !Array.isArray(def.columns) || !Array.isArray(def.key) || def.key.length === 0) {
@@ -207,6 +223,11 @@ export const tableProvider: pulumi.dynamic.ResourceProvider = {
           inputs.table = def.name;
           inputs.columns = starrocksColumns(def);
           inputs.keys = [...def.key];
+          // What the preview should say about a source schema change: table, column, statement, the job's action.
+          const was = olds.definition as TableDef | undefined;
+          inputs.schemaChanges = was && typeof was === "object" && Array.isArray(was.columns) && !isUnknown(inputs.database)
+            ? diffTable(was, def, { database: String(inputs.database), dropRemovedColumns: inputs.dropRemovedColumns === true }).map(describeChange)
+            : [];
         }
       }
     }
@@ -229,7 +250,7 @@ export const tableProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: Props) {
     const p = plain(inputs);
     const t = await withStarRocks(sqlEndpoint(p), { timeoutMs: timeoutOf(p) }, (c) => converge(c, p, "allowed"));
-    return { id: `${p.database}.${p.table}`, outs: { ...p, columns: columnsOf(t), keys: t.keys, exists: true } };
+    return { id: `${p.database}.${p.table}`, outs: { ...p, columns: columnsOf(t), keys: t.keys, exists: true, schemaChanges: [] } };
   },
 
   async read(id: string, props: Props) {
@@ -242,7 +263,7 @@ export const tableProvider: pulumi.dynamic.ResourceProvider = {
   async update(_id: string, _olds: Props, news: Props) {
     const p = plain(news);
     const t = await withStarRocks(sqlEndpoint(p), { timeoutMs: timeoutOf(p) }, (c) => converge(c, p, "refused"));
-    return { outs: { ...p, columns: columnsOf(t), keys: t.keys, exists: true } };
+    return { outs: { ...p, columns: columnsOf(t), keys: t.keys, exists: true, schemaChanges: [] } };
   },
 
   async delete(_id: string, props: Props) {
@@ -264,6 +285,8 @@ export interface TableArgs extends SqlEndpointArgs {
    * recoverable with RECOVER TABLE until the recycle bin expires, retried while loads are COMMITTED.
    */
   forceDrop?: pulumi.Input<boolean>;
+  /** Drop a StarRocks column whose catalog column is gone (default false: keep it, made nullable). */
+  dropRemovedColumns?: pulumi.Input<boolean>;
 }
 
 export class Table extends pulumi.dynamic.Resource {
@@ -271,7 +294,7 @@ export class Table extends pulumi.dynamic.Resource {
   declare readonly columns: pulumi.Output<StarRocksColumn[]>;
   declare readonly keys: pulumi.Output<string[]>;
   constructor(name: string, args: TableArgs, opts?: pulumi.CustomResourceOptions) {
-    super(tableProvider, name, { ...args, providerVersion: PROVIDER_VERSION, table: undefined, columns: undefined, keys: undefined, exists: undefined },
+    super(tableProvider, name, { ...args, providerVersion: PROVIDER_VERSION, table: undefined, columns: undefined, keys: undefined, exists: undefined, schemaChanges: undefined },
       { ...opts, additionalSecretOutputs: ["password", ...(opts?.additionalSecretOutputs ?? [])] }, "starrocks", "Table");
   }
 }

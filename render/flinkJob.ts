@@ -55,6 +55,8 @@ export interface CdcJobSpec {
   statements: string[];
   /** Execution config every statement carries besides pipeline.name (jobOptions); empty for a managed cluster. */
   jobOptions: Record<string, string>;
+  /** The table's column names in catalog order: an added one makes the CdcJob provider re-snapshot the table. */
+  columns: string[];
 }
 
 export interface CdcSecrets {
@@ -227,6 +229,7 @@ export function renderCdcJob(cfg: StackConfig, t: TableDef, secrets: CdcSecrets)
     pipelineName: pipelineName(cfg, t.name),
     serverIdRange: serverIdRange(cfg, t),
     jobOptions: jobOptions(cfg),
+    columns: t.columns.map((c) => c.name),
     statements: [
       createTable(sourceTableName(t.name), t, "source", sourceOptions(cfg, t, secrets.cdcPassword)),
       createTable(sinkTableName(t.name), t, "sink", sinkOptions(cfg, t, secrets.loaderPassword)),

@@ -15,6 +15,7 @@ import { mysqlType } from "../../render/mysql";
 import { starrocksType } from "../../render/starrocks";
 import { readStackFiles } from "../../render/stackFiles";
 import { Command, CommandResult, JSON_FLAG } from "../command";
+import { catalogDiffCommand } from "./catalogDiff";
 import { Context } from "../context";
 import { ConnectionError, EXIT, UsageError } from "../errors";
 import { table } from "../render";
@@ -61,7 +62,11 @@ interface CatalogOptions {
 export const catalogCommand: Command<CatalogOptions> = {
   name: "catalog",
   summary: "what the stack would replicate: tables, MySQL -> Flink -> StarRocks types, warnings",
-  usage: ["cdc catalog [--stack NAME] [--project-dir DIR] [--source mysql://…] [--json]"],
+  usage: [
+    "cdc catalog [--stack NAME] [--project-dir DIR] [--source mysql://…] [--json]",
+    ...catalogDiffCommand.usage,
+  ],
+  subcommands: [catalogDiffCommand],
   needs: [],
   flags: [{ name: "project-dir", type: "string", value: "DIR", help: "where Pulumi.yaml and Pulumi.<stack>.yaml are (default: this project)" }, JSON_FLAG],
   parse(args) {

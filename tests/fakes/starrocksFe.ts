@@ -122,7 +122,8 @@ export type FakeDdlEvent =
   | { kind: "tableCreated"; db: string; table: string; def: FakeTable }
   | { kind: "tableDropped"; db: string; table: string }
   | { kind: "columnAdded"; db: string; table: string; column: FakeColumn; after?: string; def: FakeTable }
-  | { kind: "columnDropped"; db: string; table: string; column: string; def: FakeTable };
+  | { kind: "columnDropped"; db: string; table: string; column: string; def: FakeTable }
+  | { kind: "columnModified"; db: string; table: string; column: FakeColumn; def: FakeTable };
 
 /** Typed column metadata for results from hooks: MySQL protocol type code and flags. */
 export interface FakeColumnDef {
@@ -787,6 +788,7 @@ export class StarRocksFeFake {
         checkModify(old, col);
         this.later(delay, () => {
           t.columns = t.columns.map((c) => (c.name === col.name ? col : c));
+          this.ddlEvent({ kind: "columnModified", db, table: name, column: col, def: t });
         });
       } else {
         const dm = new RegExp(`^${IDENT}$`, "i").exec(m[6].trim());

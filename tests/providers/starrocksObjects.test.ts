@@ -231,7 +231,8 @@ describe("Database and Table", () => {
     withVolume();
     fe.addDatabase("shop");
     const p = tableProvider;
-    const inputs = tableInputs;
+    // This stack drops StarRocks columns whose source column is gone (the default keeps them, next test).
+    const inputs = (def: TableDef = orders, extra: Record<string, unknown> = {}) => tableInputs(def, { dropRemovedColumns: true, ...extra });
     const { id, outs } = await create(p, inputs());
     expect(id).toBe("shop.orders");
     expect(fe.table("shop", "orders")).toMatchObject({ keys: ["order_id"], distribution: ["order_id"] });
@@ -258,17 +259,18 @@ describe("Database and Table", () => {
     const keyChange = { ...wider, key: ["order_id", "customer_id"] };
     expect((await rejection(diff(p, id, outs2, inputs(keyChange)))).message).toMatch(/shop\.orders.*primary key/);
 
-    // Drift: a column type changed out of band shows on read and in the next diff.
-    fe.setColumnType("shop", "orders", "customer_id", "INT");
+    // Drift: a column type changed out of band (to another family: INT -> BIGINT would widen in place)
+    // shows on read and in the next diff.
+    fe.setColumnType("shop", "orders", "customer_id", "VARCHAR(20)");
     const r = await read(p, id, outs2);
-    expect(r.props.columns.find((c: { name: string }) => c.name === "customer_id").type).toBe("INT");
-    expect((await rejection(diff(p, id, r.props, inputs(wider)))).message).toMatch(/column customer_id: type INT -> BIGINT/);
+    expect(r.props.columns.find((c: { name: string }) => c.name === "customer_id").type).toBe("VARCHAR(20)");
+    expect((await rejection(diff(p, id, r.props, inputs(wider)))).message).toMatch(/column customer_id: type VARCHAR\(20\) -> BIGINT/);
     // ... and update refuses too (it re-observes). Even when allowed, update does not drop the table under
     // its running CDC job: it asks for the refresh that plans a replacement (which stops the job first).
     expect((await rejection(update(p, id, r.props, inputs(wider)))).message).toMatch(/customer_id/);
     const viaRefresh = await rejection(update(p, id, outs2, inputs(wider, { allowDestructiveChanges: true })));
     expect(viaRefresh.message).toMatch(/changed outside Pulumi .*pulumi up --refresh/);
-    expect(fe.table("shop", "orders").columns.find((c) => c.name === "customer_id")!.type).toBe("INT");
+    expect(fe.table("shop", "orders").columns.find((c) => c.name === "customer_id")!.type).toBe("VARCHAR(20)");
     // The refreshed state plans the replacement: delete (FORCE), then create.
     expect(await diff(p, id, r.props, inputs(wider, { allowDestructiveChanges: true }))).toMatchObject({ replaces: ["columns"], deleteBeforeReplace: true });
     await del(p, id, r.props);
@@ -295,6 +297,25 @@ describe("Database and Table", () => {
     await del(p, id, outs2);
     expect(fe.databases.get("shop")!.size).toBe(0);
     await del(p, id, outs2);
+  });
+
+  test("table: a column gone from the source is kept by default, made nullable, and the next diff is empty; check names the change", async () => {
+    withVolume();
+    fe.addDatabase("shop");
+    const p = tableProvider;
+    const { id, outs } = await create(p, tableInputs());
+    const without = { ...orders, columns: orders.columns.filter((c) => c.name !== "updated_at") };
+    const checked = await p.check!(outs, tableInputs(without));
+    expect(checked.inputs.schemaChanges).toEqual([expect.stringMatching(/^orders\.updated_at: column updated_at dropped in the source; kept in StarRocks \(made nullable\).*MODIFY COLUMN `updated_at` DATETIME NULL.*Job: stopped .*WITHOUT state/)]);
+    expect(await diff(p, id, outs, checked.inputs)).toMatchObject({ changes: true, replaces: [] });
+    const outs2 = await update(p, id, outs, checked.inputs);
+    expect(fe.statements(/^ALTER TABLE/)).toEqual(["ALTER TABLE `shop`.`orders` MODIFY COLUMN `updated_at` DATETIME NULL"]);
+    expect(fe.table("shop", "orders").columns.map((c) => c.name)).toContain("updated_at");
+    // Up twice: nothing left to do, and the recorded summary is empty once applied.
+    expect(outs2.schemaChanges).toEqual([]);
+    const again = await p.check!(checked.inputs, tableInputs(without));
+    expect(again.inputs.schemaChanges).toEqual([]);
+    expect((await diff(p, id, outs2, again.inputs)).changes).toBe(false);
   });
 
   test("table: a NOT NULL column is added with the value MySQL gives old rows; a NOT NULL DATETIME is refused", async () => {

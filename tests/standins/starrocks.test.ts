@@ -303,7 +303,7 @@ describeIf("MySQL protocol", () => {
     const conn = { host: sr.host, port: sr.queryPort, user: "root", password: ROOT_PW, timeoutMs: 5000, providerVersion: PROVIDER_VERSION };
     await create(databaseProvider, { ...conn, database: "shop" });
     const orders = findTable("orders");
-    const inputs = (def = orders) => ({ ...conn, database: "shop", definition: def, allowDestructiveChanges: false });
+    const inputs = (def = orders) => ({ ...conn, database: "shop", definition: def, allowDestructiveChanges: false, dropRemovedColumns: true });
     const { id, outs } = await create(tableProvider, inputs());
     const columnsInStore = async () => {
       const st = sr.store.server;

@@ -64,6 +64,9 @@ export class Store {
         return this.exec(`ALTER TABLE ${q(e.db)}.${q(e.table)} ADD COLUMN ${columnSql(e.column, false)}${e.after ? ` AFTER ${q(e.after)}` : ""}`);
       case "columnDropped":
         return this.exec(`ALTER TABLE ${q(e.db)}.${q(e.table)} DROP COLUMN ${q(e.column)}`);
+      // A longer VARCHAR or NOT NULL -> NULL: the store must hold what StarRocks now accepts.
+      case "columnModified":
+        return this.exec(`ALTER TABLE ${q(e.db)}.${q(e.table)} MODIFY COLUMN ${columnSql(e.column, false)}`);
     }
   }
 
