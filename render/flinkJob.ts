@@ -16,7 +16,7 @@
  *   docs/content/connector-sink.md (jdbc-url, load-url, database-name, table-name, username, password,
  *   sink.semantic, sink.buffer-flush.interval-ms, sink.buffer-flush.max-bytes, sink.label-prefix, and the
  *   stream-load pass-through
- *   prefix `sink.properties.` for format / strip_outer_array).
+ *   prefix `sink.properties.` for format / strip_outer_array / strict_mode).
  * - per-statement execution config: Flink 1.20 `PipelineOptions.NAME` (pipeline.name) and
  *   `StateRecoveryOptions.SAVEPOINT_PATH` (execution.state-recovery.path).
  */
@@ -208,6 +208,11 @@ export function sinkOptions(cfg: StackConfig, t: TableDef, loaderPassword: strin
     ["sink.label-prefix", labelPrefix(cfg, t.name)],
     ["sink.properties.format", "json"],
     ["sink.properties.strip_outer_array", "true"],
+    // Without strict mode StarRocks loads a value it cannot convert (too long, out of range, unparsable) as NULL
+    // into a nullable column and reports success; with it the row is filtered and, at the default
+    // max_filter_ratio 0, the load and so the job fail loudly. Stream Load property `strict_mode`, default false:
+    // https://docs.starrocks.io/docs/loading/strict_mode/ (the connector sends sink.properties.* as load headers).
+    ["sink.properties.strict_mode", "true"],
   ];
 }
 

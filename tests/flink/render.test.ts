@@ -21,10 +21,10 @@ import {
  * - starrocks 1.2.10_flink-1.19: StarRocks/starrocks-connector-for-apache-flink v1.2.10 StarRocksSinkOptions.java and
  *   docs/content/connector-sink.md (jdbc-url, load-url, database-name, table-name, username, password,
  *   sink.semantic, sink.buffer-flush.interval-ms, sink.label-prefix; stream-load properties pass through the
- *   `sink.properties.` prefix, SINK_PROPERTIES_PREFIX: format and strip_outer_array are Stream Load parameters).
+ *   `sink.properties.` prefix, SINK_PROPERTIES_PREFIX: format, strip_outer_array and strict_mode are Stream Load parameters).
  */
 const SOURCE_KEYS = ["connector", "hostname", "port", "username", "password", "database-name", "table-name", "server-id", "server-time-zone", "scan.incremental.snapshot.enabled", "heartbeat.interval"];
-const SINK_KEYS = ["connector", "jdbc-url", "load-url", "database-name", "table-name", "username", "password", "sink.semantic", "sink.buffer-flush.interval-ms", "sink.buffer-flush.max-bytes", "sink.label-prefix", "sink.properties.format", "sink.properties.strip_outer_array"];
+const SINK_KEYS = ["connector", "jdbc-url", "load-url", "database-name", "table-name", "username", "password", "sink.semantic", "sink.buffer-flush.interval-ms", "sink.buffer-flush.max-bytes", "sink.label-prefix", "sink.properties.format", "sink.properties.strip_outer_array", "sink.properties.strict_mode"];
 
 const cfg = resolveConfig({ sourceTimeZone: "+02:00" }, { stack: "dev" });
 const secrets = { cdcPassword: "cdc-s3cr'et\\x", loaderPassword: "load-s3cret" };
@@ -82,6 +82,8 @@ describe("CDC job SQL", () => {
       "sink.buffer-flush.interval-ms": "1000",
       "sink.properties.format": "json",
       "sink.properties.strip_outer_array": "true",
+      // A value StarRocks cannot convert fails the load instead of arriving as NULL.
+      "sink.properties.strict_mode": "true",
     });
     expect(si["sink.label-prefix"]).toMatch(/^[-_A-Za-z0-9]+$/);
     expect(insert).toMatch(new RegExp(`^INSERT INTO \`sink_${j.table}\`\\nSELECT .*\\nFROM \`src_${j.table}\`$`));
