@@ -37,6 +37,8 @@ export interface EngineContext {
   passphrase: string;
   /** Folder holding `pulumi` and `pulumi-resource-pulumi-nodejs`. */
   cliBin: string;
+  /** Let the CLI download resource plugins (docker, random: a managed stack on a Docker host). Default false. */
+  pluginAcquisition?: boolean;
 }
 
 /** One step the engine reported (`resourcePreEvent`: what it is about to do to a resource). */
@@ -48,6 +50,8 @@ export interface EngineStep {
   name: string;
   /** "pre" when the step starts, "done" when its outputs are recorded, "failed" on a failure diagnostic. */
   phase: "pre" | "done";
+  /** Properties the engine found changed (refresh drift, update diffs). */
+  diffs?: string[];
 }
 
 export interface OperationResult {
@@ -107,6 +111,9 @@ export function engineContext(opts: { workDir: string; backendDir: string; passp
     const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
     delete project.main;
     fs.writeFileSync(path.join(opts.workDir, "Pulumi.yaml"), YAML.stringify(project));
+    // The provider host runs in this folder: serialized providers `require` their drivers (mysql2, …) from here.
+    const modules = path.join(opts.workDir, "node_modules");
+    if (!fs.existsSync(modules)) fs.symlinkSync(path.join(ROOT, "node_modules"), modules);
   }
   return { workDir: opts.workDir, backendUrl: `file://${path.resolve(opts.backendDir)}`, passphrase: opts.passphrase, cliBin };
 }
@@ -119,8 +126,8 @@ export function engineEnv(ctx: EngineContext, base: NodeJS.ProcessEnv = process.
     PULUMI_BACKEND_URL: ctx.backendUrl,
     PULUMI_CONFIG_PASSPHRASE: ctx.passphrase,
     PULUMI_SKIP_UPDATE_CHECK: "true",
-    // No plugin download: a stack here registers only dynamic resources (and StackReferences, built in).
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    // No plugin download: an all-external stack registers only dynamic resources (and StackReferences, built in).
+    ...(ctx.pluginAcquisition ? {} : { PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true" }),
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
   };
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
@@ -165,7 +172,7 @@ export function setConfig(ctx: EngineContext, stack: string, config: Record<stri
       args.push(flag, `${full}=${String(value)}`);
     }
   }
-  pulumiCli(ctx, args);
+  if (args.length > 5) pulumiCli(ctx, args);
 }
 
 /** Runs one engine operation in a child process (a fresh evaluation of index.ts); never throws for an engine failure. */
@@ -253,7 +260,7 @@ async function main(argv: string[]): Promise<void> {
     const meta = e.resourcePreEvent?.metadata ?? e.resOutputsEvent?.metadata;
     if (meta) {
       const urn: string = meta.urn;
-      steps.push({ op: meta.op, urn, type: meta.type, name: urn.split("::").pop() ?? urn, phase: e.resourcePreEvent ? "pre" : "done" });
+      steps.push({ op: meta.op, urn, type: meta.type, name: urn.split("::").pop() ?? urn, phase: e.resourcePreEvent ? "pre" : "done", diffs: meta.diffs });
     }
     if (e.diagnosticEvent && e.diagnosticEvent.severity === "error") diagnostics.push(`${e.diagnosticEvent.urn ?? ""} ${e.diagnosticEvent.message}`.trim());
   };
