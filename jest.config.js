@@ -4,6 +4,9 @@
  * the project's globalSetup starts once per run (Jest runs it only when a test of the project is selected,
  * so `npx jest tests/cli` starts no Flink).
  */
+// Every jest run (both projects, `npx jest` too) refuses an old Node before any test starts.
+require("./bin/node-version").requireSupportedNode("jest");
+
 const common = {
   preset: "ts-jest",
   testEnvironment: "node",

@@ -3,4 +3,5 @@
 # Usage: bench/compare-sysbench.sh [--threads 4] [--seconds 10]
 set -e
 cd "$(dirname "$0")/.."
+node bin/node-version.js bench
 exec node -r ts-node/register/transpile-only bench/compare-sysbench.ts "$@"

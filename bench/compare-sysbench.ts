@@ -19,6 +19,9 @@
  *
  * Targets: cdc single-row >= 0.9 x sysbench; cdc --batch 100 >= 5 x cdc single-row. Exits 1 if missed.
  */
+// Refuse an old Node before anything else loads (bin/node-version.js).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require("../bin/node-version").requireSupportedNode("bench");
 import { spawnSync } from "child_process";
 import * as path from "path";
 import * as mysql from "mysql2/promise";

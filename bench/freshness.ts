@@ -16,9 +16,13 @@
  *
  *   npm run bench:freshness -- [--rate 1000] [--duration 60] [--no-ramp] [--ramp-duration 20] [--json]
  */
+// Refuse an old Node before anything else loads (bin/node-version.js).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require("../bin/node-version").requireSupportedNode("bench:freshness");
 import * as fs from "fs";
 import * as os from "os";
 import { spawnSync } from "child_process";
+import { onExitSignals } from "../tests/helpers/processRegistry";
 import { SELECTABLE_TABLES, findTable } from "../catalog/tables";
 import { resolveConfig } from "../config";
 import { Connections } from "../cli/connections";
@@ -214,15 +218,23 @@ async function main(): Promise<void> {
 
   // The tier's setup reports on console.log; with --json stdout carries only the result.
   if (opts.json) console.log = (...args: unknown[]) => void process.stderr.write(args.join(" ") + "\n");
+  // Ctrl+C / SIGTERM: stop the tier and the servers (tests/helpers/processRegistry.ts); jobs are not cancelled,
+  // their JobManager goes with the tier.
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const forgetSignals = onExitSignals(async () => {
+    for (const c of cleanups.filter((c) => c !== cancel)) await c().catch((err) => process.stderr.write(`cleanup: ${(err as Error).message}\n`));
+  }, { label: "bench:freshness" });
+  let cancel: (() => Promise<unknown>) | undefined;
   await globalSetup();
-  const cleanups: Array<() => Promise<unknown>> = [() => globalTeardown()];
+  cleanups.push(() => globalTeardown());
   try {
     const tier = await realTier();
     const [sink, source] = await Promise.all([startSink(), startSource({ tables: SELECTABLE_TABLES, sampleRows: 1000 })]);
     cleanups.unshift(() => source.close(), () => sink.stop());
     const cfg = pipelineConfig({ stack: "bench", tables: SELECTABLE_TABLES, source, sink });
     const jobs = await deployJobs(cfg, source, sink, flinkEndpoints(tier));
-    cleanups.unshift(() => cancelJobs(jobs.client, jobs.specs.map((s) => s.pipelineName)));
+    cancel = () => cancelJobs(jobs.client, jobs.specs.map((s) => s.pipelineName));
+    cleanups.unshift(cancel);
     const snapshot = await waitForConvergence([...SELECTABLE_TABLES, "cdc_heartbeat"], source, sink.query, 180_000);
     const notDone = describeDiffs(snapshot);
     if (notDone) throw new Error(`the snapshot did not reach the stand-in: ${notDone}`);
@@ -276,6 +288,7 @@ async function main(): Promise<void> {
       say(`machine: ${m.cpus} cores (${m.model}), ${m.memoryGb} GB; the stand-in has no StarRocks commit or publish cost`);
     }
   } finally {
+    forgetSignals();
     for (const c of cleanups) await c().catch((err) => process.stderr.write(`cleanup: ${(err as Error).message}\n`));
   }
 }

@@ -13,6 +13,9 @@
  *
  *   npm run bench:memory [-- --rows 20000000]
  */
+// Refuse an old Node before anything else loads (bin/node-version.js).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require("../bin/node-version").requireSupportedNode("bench:memory");
 import { LatencyTracker } from "../cli/measure";
 
 const argAt = process.argv.indexOf("--rows");

@@ -4,5 +4,6 @@
 "use strict";
 const path = require("path");
 const root = path.join(__dirname, "..");
+require("./node-version").requireSupportedNode("cdc");
 require("ts-node").register({ transpileOnly: true, project: path.join(root, "tsconfig.json") });
 require(path.join(root, "cli", "main.ts")).runProcess();

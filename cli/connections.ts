@@ -7,6 +7,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as mysql from "mysql2/promise";
+import { scrub } from "../clients/scrub";
 import { describeError } from "../clients/wait";
 import { ConnectionError, UsageError, isConnectionError } from "./errors";
 
@@ -68,6 +69,25 @@ export function pulumiCommand(env: NodeJS.ProcessEnv): string {
   return fs.existsSync(script) ? script : "pulumi";
 }
 
+/** Lines the Pulumi CLI (or the npm package's wrapper) prints before the real answer: downloads, progress, update nags. */
+const PULUMI_NOISE = /^(downloading|installing|extracting|fetching|verifying|unpacking)\b|^\s*\[?[=#>. -]*\]?\s*\d+(\.\d+)?\s*%|^warning: a new version of pulumi/i;
+
+/**
+ * What a failed Pulumi run said, in one line: its `error:` lines (else its last meaningful lines), without the
+ * download and progress lines that come first, scrubbed of passwords in URLs, SQL literals and the passphrase.
+ */
+export function pulumiFailure(stderr: string | null | undefined, stdout: string | null | undefined, status: number | null, env: NodeJS.ProcessEnv = {}): string {
+  const meaningful = (text: string | null | undefined) =>
+    (text ?? "").split(/\r?\n|\r/).map((l) => l.trim()).filter((l) => l !== "" && !PULUMI_NOISE.test(l));
+  let lines = meaningful(stderr);
+  if (lines.length === 0) lines = meaningful(stdout);
+  const errors = lines.filter((l) => /^error:/i.test(l));
+  const picked = (errors.length ? errors : lines).slice(-3);
+  if (picked.length === 0) return `exit ${status ?? "?"}`;
+  const text = picked.join(" | ").replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)[^@\s]+@/gi, "$1******@");
+  return scrub(text, [env.PULUMI_CONFIG_PASSPHRASE]);
+}
+
 /** Runs `pulumi stack output --json --show-secrets --stack NAME`. */
 export function readPulumiStack(stack: string, env: NodeJS.ProcessEnv = process.env): StackOutputs {
   const command = pulumiCommand(env);
@@ -81,8 +101,7 @@ export function readPulumiStack(stack: string, env: NodeJS.ProcessEnv = process.
     throw new UsageError(code === "ENOENT" ? `--stack ${stack}: the pulumi CLI (${command}) was not found; run npm install, or set CDC_PULUMI` : `--stack ${stack}: ${res.error.message}`);
   }
   if (res.status !== 0) {
-    const first = (res.stderr || res.stdout || "").trim().split("\n").find((l) => l.trim()) ?? `exit ${res.status}`;
-    throw new UsageError(`--stack ${stack}: pulumi stack output failed: ${first.trim()}`);
+    throw new UsageError(`--stack ${stack}: pulumi stack output failed: ${pulumiFailure(res.stderr, res.stdout, res.status, env)}`);
   }
   let out: unknown;
   try {

@@ -14,6 +14,7 @@
  *
  * Node built-ins and global fetch only, so the client can run inside a serialized dynamic provider.
  */
+import { CdcError } from "./errors";
 import { scrub as scrubSecrets } from "./scrub";
 import { NotReadyError, describeError, waitFor } from "./wait";
 
@@ -130,7 +131,7 @@ export interface FlinkClientOptions {
 }
 
 /** An HTTP error answered by Flink. `flinkError` is Flink's `errors[0]`, scrubbed. */
-export class FlinkHttpError extends Error {
+export class FlinkHttpError extends CdcError {
   constructor(
     public readonly service: string,
     public readonly method: string,
@@ -144,7 +145,7 @@ export class FlinkHttpError extends Error {
 }
 
 /** A job reached a terminal state instead of RUNNING. */
-export class FlinkJobFailedError extends Error {
+export class FlinkJobFailedError extends CdcError {
   constructor(public readonly jobId: string, public readonly state: string, public readonly cause: string) {
     super(`Flink job ${jobId} is ${state} instead of RUNNING: ${cause}`);
     this.name = "FlinkJobFailedError";
@@ -155,7 +156,7 @@ export class FlinkJobFailedError extends Error {
  * A job that restarts instead of running: its exception history gained an entry while we waited. With the
  * bounded restart strategy it would reach FAILED later; failing at the first entry saves the wait.
  */
-export class FlinkJobCrashLoopError extends Error {
+export class FlinkJobCrashLoopError extends CdcError {
   constructor(public readonly jobId: string, public readonly state: string, public readonly cause: string) {
     super(`Flink job ${jobId} failed after it started (now ${state}; Flink restarts it until its restart strategy gives up): ${cause}`);
     this.name = "FlinkJobCrashLoopError";
@@ -163,7 +164,7 @@ export class FlinkJobCrashLoopError extends Error {
 }
 
 /** A savepoint (or stop-with-savepoint) completed with a failure. */
-export class FlinkSavepointFailedError extends Error {
+export class FlinkSavepointFailedError extends CdcError {
   constructor(public readonly jobId: string, public readonly cause: string) {
     super(`savepoint of Flink job ${jobId} failed: ${cause}`);
     this.name = "FlinkSavepointFailedError";
@@ -200,7 +201,7 @@ function isTransient(err: unknown): boolean {
   return err instanceof TransportError;
 }
 
-class TransportError extends Error {
+class TransportError extends CdcError {
   constructor(message: string) {
     super(message);
     this.name = "TransportError";
@@ -228,7 +229,12 @@ export class FlinkClient {
     for (const v of values) if (v && !this.secrets.includes(v)) this.secrets.push(v);
   }
 
-  scrub(text: string): string {
+  /**
+   * Removes this client's secrets from text. Not named `scrub`: Pulumi's closure serializer binds a method's
+   * own name to nothing, so a method `scrub` calling the module function `scrub` threw "scrub is not defined"
+   * in the provider host.
+   */
+  redact(text: string): string {
     return scrub(text, this.secrets);
   }
 
@@ -269,7 +275,7 @@ export class FlinkClient {
     } catch (err) {
       const cause = (err as { cause?: unknown }).cause;
       const detail = cause ? describeError(cause) : describeError(err);
-      throw new TransportError(this.scrub(`${service} at ${url} is unreachable: ${detail}`));
+      throw new TransportError(this.redact(`${service} at ${url} is unreachable: ${detail}`));
     }
     const text = await res.text();
     let json: any;
@@ -283,7 +289,7 @@ export class FlinkClient {
       // errors[1] is the server-side stack trace; its deepest "Caused by:" line is usually the real reason.
       const causes = Array.isArray(json?.errors) && typeof json.errors[1] === "string" ? json.errors[1].match(/Caused by: [^\n]*/g) : null;
       if (causes?.length) message += ` (${clip(causes[causes.length - 1].trim())})`;
-      throw new FlinkHttpError(service, spec.method, url, res.status, this.scrub(message));
+      throw new FlinkHttpError(service, spec.method, url, res.status, this.redact(message));
     }
     return { status: res.status, json };
   }
@@ -410,7 +416,7 @@ export class FlinkClient {
     const entry = json?.exceptionHistory?.entries?.[0];
     const text: string | undefined = entry?.stacktrace ?? json?.["root-exception"] ?? entry?.exceptionName;
     if (!text) return undefined;
-    return { timestamp: Number(entry?.timestamp ?? json?.timestamp ?? 0), text: this.scrub(traceSummary(text)) };
+    return { timestamp: Number(entry?.timestamp ?? json?.timestamp ?? 0), text: this.redact(traceSummary(text)) };
   }
 
   /** Root cause of a job's most recent failure, if the JobManager has one. */
@@ -440,7 +446,7 @@ export class FlinkClient {
     const status = json?.status?.id === "COMPLETED" ? "COMPLETED" : "IN_PROGRESS";
     const op = json?.operation ?? {};
     const fc = op["failure-cause"];
-    const failureCause = fc ? this.scrub(traceSummary(String(fc["stack-trace"] ?? fc["class"] ?? "unknown failure"))) : undefined;
+    const failureCause = fc ? this.redact(traceSummary(String(fc["stack-trace"] ?? fc["class"] ?? "unknown failure"))) : undefined;
     return { status, location: op.location, failureCause };
   }
 

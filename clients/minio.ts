@@ -2,6 +2,7 @@
  * MinIO (S3 API) via the official `minio` JS client, shared by the Bucket provider and the CLI. The client
  * is required inside each call so providers serialized by value capture no client.
  */
+import { CdcError } from "./errors";
 import type { Client } from "minio";
 import { scrub } from "./scrub";
 import { NotReadyError, waitFor } from "./wait";
@@ -39,9 +40,15 @@ function isAuthError(err: unknown): boolean {
   return AUTH_ERRORS.test(e?.code ?? "") || AUTH_ERRORS.test(e?.message ?? "");
 }
 
-class MinioAuthError extends Error {}
+class MinioAuthError extends CdcError {
+  // An explicit constructor: the closure serializer emits an implicit one as `__super.call(this)`, dropping the message.
+  constructor(message: string) {
+    super(message);
+    this.name = "MinioAuthError";
+  }
+}
 
-function describe(err: unknown, secrets: string[]): string {
+function describeS3Error(err: unknown, secrets: string[]): string {
   const e = err as { code?: string; message?: string };
   const msg = scrub(e?.message ?? String(err), secrets);
   return e?.code && !msg.includes(e.code) ? `${e.code}: ${msg}` : msg;
@@ -61,13 +68,13 @@ export async function withMinio<T>(info: MinioConnectionInfo, timeoutMs: number,
           return await op(client);
         } catch (err) {
           if (isAuthError(err)) {
-            throw new MinioAuthError(`${MINIO_SERVICE} at ${info.endpoint} rejected the credentials while trying to ${what}: ${describe(err, secrets)}. Check the access key and secret key the stack passes.`);
+            throw new MinioAuthError(`${MINIO_SERVICE} at ${info.endpoint} rejected the credentials while trying to ${what}: ${describeS3Error(err, secrets)}. Check the access key and secret key the stack passes.`);
           }
           const code = (err as { code?: string })?.code ?? "";
           const status = (err as { $metadata?: { httpStatusCode?: number }; statusCode?: number })?.statusCode;
           const transient = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|socket hang up|XMinioServerNotInitialized|ServiceUnavailable|SlowDown/i.test(`${code} ${(err as Error)?.message}`) || (status !== undefined && status >= 500);
-          if (transient) throw new NotReadyError(describe(err, secrets));
-          throw new Error(`${MINIO_SERVICE} at ${info.endpoint}: failed to ${what}: ${describe(err, secrets)}`);
+          if (transient) throw new NotReadyError(describeS3Error(err, secrets));
+          throw new Error(`${MINIO_SERVICE} at ${info.endpoint}: failed to ${what}: ${describeS3Error(err, secrets)}`);
         }
       },
       { what: `${MINIO_SERVICE} to ${what}`, where: info.endpoint, timeoutMs, retryable: (e) => e instanceof NotReadyError },

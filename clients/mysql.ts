@@ -3,6 +3,7 @@
  * and the CLI. Connects with retry while the server starts (clients/wait.ts), fails fast on access denied,
  * and never lets a password reach an error message.
  */
+import { CdcError } from "./errors";
 import type { Connection } from "mysql2/promise";
 import { scrub, scrubError } from "./scrub";
 import { NotReadyError, waitFor } from "./wait";
@@ -27,12 +28,15 @@ export interface ConnectOptions {
 export type SqlConnection = Connection;
 export type Row = Record<string, unknown>;
 
-/** MySQL error numbers that mean "your credentials are wrong": retrying will not help. */
-const ACCESS_DENIED_ERRNOS = new Set([1044, 1045, 1698]);
+/**
+ * MySQL error numbers that mean "your credentials are wrong": retrying will not help. An array, not a Set:
+ * Pulumi's closure serializer copies a captured Set as an empty object (no entries, no `has`).
+ */
+const ACCESS_DENIED_ERRNOS: readonly number[] = [1044, 1045, 1698];
 
 export function isAccessDenied(err: unknown): boolean {
   const e = err as { errno?: number; code?: string; message?: string };
-  if (typeof e?.errno === "number" && ACCESS_DENIED_ERRNOS.has(e.errno)) return true;
+  if (typeof e?.errno === "number" && ACCESS_DENIED_ERRNOS.includes(e.errno)) return true;
   return e?.code === "ER_ACCESS_DENIED_ERROR" || e?.code === "ER_DBACCESS_DENIED_ERROR" || /access denied/i.test(e?.message ?? "");
 }
 
@@ -41,7 +45,7 @@ export function address(info: { host: string; port: number }): string {
 }
 
 /** Thrown when the server answered but refused the login. */
-export class AccessDeniedError extends Error {
+export class AccessDeniedError extends CdcError {
   constructor(message: string, public readonly errno?: number) {
     super(message);
     this.name = "AccessDeniedError";

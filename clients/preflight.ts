@@ -79,13 +79,14 @@ function on(v: string | undefined): boolean {
   return v !== undefined && /^(ON|1|TRUE)$/i.test(v.trim());
 }
 
-const UTC_NAMES = new Set(["UTC", "+00:00", "+0:00", "ETC/UTC", "GMT", "ETC/GMT", "Z", "UCT", "ZULU", "UNIVERSAL"]);
+// An array, not a Set: Pulumi's closure serializer copies a captured Set as an empty object.
+const UTC_NAMES: readonly string[] = ["UTC", "+00:00", "+0:00", "ETC/UTC", "GMT", "ETC/GMT", "Z", "UCT", "ZULU", "UNIVERSAL"];
 
 export function sameTimeZone(a: string, b: string): boolean {
   const x = a.trim().toUpperCase();
   const y = b.trim().toUpperCase();
   if (x === y) return true;
-  return UTC_NAMES.has(x) && UTC_NAMES.has(y);
+  return UTC_NAMES.includes(x) && UTC_NAMES.includes(y);
 }
 
 /** Effective binlog retention in seconds; Infinity when automatic purging is off (both settings 0). */

@@ -3,15 +3,17 @@
  * with what was waited for, where, and the last thing seen. No fixed sleeps anywhere else.
  */
 
+import { CdcError } from "./errors";
+
 /** Thrown by probes to say "not ready yet, keep polling"; its message is kept as the last thing seen. */
-export class NotReadyError extends Error {
+export class NotReadyError extends CdcError {
   constructor(message: string) {
     super(message);
     this.name = "NotReadyError";
   }
 }
 
-export class WaitTimeoutError extends Error {
+export class WaitTimeoutError extends CdcError {
   constructor(public readonly what: string, public readonly where: string, public readonly timeoutMs: number, public readonly lastSeen: string) {
     super(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what} at ${where}; last seen: ${lastSeen}`);
     this.name = "WaitTimeoutError";

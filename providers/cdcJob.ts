@@ -42,6 +42,7 @@
  * Serialization rules: no pulumi.* inside provider methods, npm packages (minio) required inside methods, no
  * module-level mutable state. The Flink client (clients/flink.ts) is a local module and is serialized by value.
  */
+import { CdcError } from "../clients/errors";
 import * as pulumi from "@pulumi/pulumi";
 import {
   FlinkClient,
@@ -345,7 +346,7 @@ export interface CdcJobProviderDeps {
 const DEFAULTS = { upgradeMode: "savepoint" as UpgradeMode, timeoutMs: 300_000, savepointNonce: "", s3Region: "us-east-1" };
 
 /** A job that was submitted (jobId set) or not, and did not become ready. */
-class StartError extends Error {
+class StartError extends CdcError {
   constructor(message: string, public readonly jobId: string | undefined, public readonly timedOut: boolean) {
     super(message);
     this.name = "StartError";

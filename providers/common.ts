@@ -30,7 +30,7 @@ export function checkInputs(news: Props, rules: Record<string, Rule>): CheckFail
   for (const [key, rule] of Object.entries(rules)) {
     const v = news[key];
     if (isUnknown(v)) continue;
-    const fail = (reason: string) => failures.push({ property: key, reason: `${key}: ${reason} (got ${describe(v)})` });
+    const fail = (reason: string) => failures.push({ property: key, reason: `${key}: ${reason} (got ${describeValue(v)})` });
     switch (rule) {
       case "string":
         if (typeof v !== "string") fail("must be a string");
@@ -67,7 +67,7 @@ export function checkInputs(news: Props, rules: Record<string, Rule>): CheckFail
   return failures;
 }
 
-function describe(v: unknown): string {
+function describeValue(v: unknown): string {
   if (v === undefined) return "nothing";
   const s = JSON.stringify(v);
   return s.length > 60 ? s.slice(0, 57) + "..." : s;

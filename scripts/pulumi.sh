@@ -11,6 +11,8 @@
 # runner serves index.ts inline). Set PULUMI_CLI=npm or PULUMI_CLI=built to choose.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+# The Pulumi program and its providers run on the `node` found on PATH.
+node "$root/bin/node-version.js" pulumi
 state="$root/.pulumi-state"
 mkdir -p "$state"
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$state}"

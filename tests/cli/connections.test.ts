@@ -90,3 +90,38 @@ describe("argument parsing", () => {
     expect(commandIndex(["--json"])).toBe(-1);
   });
 });
+
+describe("--stack when pulumi fails", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { runCli } = require("./run-cli") as typeof import("./run-cli");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { pulumiFailure } = require("../../cli/connections") as typeof import("../../cli/connections");
+  const fs = require("fs") as typeof import("fs");
+  const os = require("os") as typeof import("os");
+  const path = require("path") as typeof import("path");
+
+  test("a fake pulumi on PATH that downloads first, then fails: the error is shown, not the download line", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdc-fake-pulumi-"));
+    fs.writeFileSync(
+      path.join(dir, "pulumi"),
+      [
+        "#!/bin/sh",
+        "echo 'Downloading pulumi v3.265.0 from the npm registry...' >&2",
+        "echo '  42% [=========>          ]' >&2",
+        "echo '' >&2",
+        "echo \"error: failed to decrypt config for stack 'dev': passphrase hunter2pass is incorrect; source mysql://root:s3cret@db:3306/app\" >&2",
+        "exit 255",
+      ].join("\n") + "\n",
+      { mode: 0o755 },
+    );
+    const r = await runCli(["counts", "--stack", "dev"], { CDC_PULUMI: "pulumi", PATH: `${dir}:${process.env.PATH}`, PULUMI_CONFIG_PASSPHRASE: "hunter2pass" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("cdc: --stack dev: pulumi stack output failed: error: failed to decrypt config for stack 'dev': passphrase ****** is incorrect; source mysql://root:******@db:3306/app\n");
+  });
+
+  test("without an error: line, the last meaningful lines; nothing at all gives the exit code", () => {
+    expect(pulumiFailure("Downloading pulumi...\nsomething went wrong\nreally wrong\n", "", 1)).toBe("something went wrong | really wrong");
+    expect(pulumiFailure("Downloading pulumi...\n", "", 3)).toBe("exit 3");
+    expect(pulumiFailure("", "error: no stack named 'x' found", 255)).toBe("error: no stack named 'x' found");
+  });
+});

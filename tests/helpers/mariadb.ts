@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { trackProcess } from "./processRegistry";
 
 export interface MariaDbOptions {
   /** Turn the binlog on (log_bin, ROW format, FULL row image) as mysql-cdc requires. Default true. */
@@ -84,6 +85,8 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbSe
   const start = async () => {
     log = "";
     child = spawn(mariadbdPath(), args, { stdio: ["ignore", "pipe", "pipe"] });
+    // Recorded until it exits, so a script's Ctrl+C stops it (mariadbd ignores SIGINT; tests/helpers/processRegistry.ts).
+    child.once("exit", trackProcess(child.pid, `mariadbd 127.0.0.1:${port}`));
     child.stdout?.on("data", (d) => (log += d));
     child.stderr?.on("data", (d) => (log += d));
     await waitForPort(port, 30000, () => (child?.exitCode !== null ? `mariadbd exited: ${log}` : undefined));

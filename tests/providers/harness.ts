@@ -42,3 +42,18 @@ export async function rejection(promise: Promise<unknown>): Promise<Error> {
   }
   throw new Error("expected the call to fail, but it succeeded");
 }
+
+/**
+ * Serializes a provider exactly as dynamic.Resource does (pulumi.runtime.serializeFunction of `() => provider`,
+ * @pulumi/pulumi dynamic/index.ts) and loads the text back the way the provider host does
+ * (cmd/dynamic-provider/index.ts: `requireFromString(text).handler()`), so tests can drive the copy that
+ * really runs under the engine.
+ */
+export async function serializedCopy(provider: Provider): Promise<{ text: string; provider: Provider }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pulumiRuntime = require("@pulumi/pulumi").runtime as typeof pulumi.runtime;
+  const sf = await pulumiRuntime.serializeFunction(() => provider, { allowSecrets: false });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const requireFromString = require(require.resolve("require-from-string", { paths: [require.resolve("@pulumi/pulumi")] })) as (code: string) => { handler: () => Provider };
+  return { text: sf.text, provider: requireFromString(sf.text).handler() };
+}

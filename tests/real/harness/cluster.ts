@@ -21,6 +21,7 @@ import { resolveConfig, storagePaths } from "../../../config";
 import { flinkProperties } from "../../../render/flink";
 import { flinkPins } from "../../../render/pins";
 import { freePort } from "../../helpers/mariadb";
+import { trackProcess, untrackProcess } from "../../helpers/processRegistry";
 
 export type FlinkRole = "jobmanager" | "taskmanager" | "sql-gateway";
 export type TierProcess = FlinkRole | "s3";
@@ -160,6 +161,8 @@ export function spawnRole(state: RunningTier, role: FlinkRole): ProcessInfo {
   fs.closeSync(out);
   child.unref();
   if (!child.pid) throw new Error(`could not start Flink ${role}: ${command.join(" ")}`);
+  // Its own process group (detached): a Ctrl+C does not reach it, so a script's exit-signal cleanup stops it.
+  trackProcess(child.pid, `flink ${role}`, { group: true });
   const info = { pid: child.pid, command, outFile };
   state.processes[role] = info;
   return info;
@@ -178,6 +181,7 @@ export function spawnS3Server(state: RunningTier, motoServer: string): ProcessIn
   fs.closeSync(out);
   child.unref();
   if (!child.pid) throw new Error(`could not start the S3 server: ${command.join(" ")}`);
+  trackProcess(child.pid, "moto S3 server", { group: true });
   const info = { pid: child.pid, command, outFile };
   state.processes.s3 = info;
   return info;
@@ -240,6 +244,7 @@ export async function stopProcess(state: RunningTier, name: TierProcess, signal:
       while (alive(info.pid)) await sleep(100);
     }
   }
+  untrackProcess(info.pid);
   delete state.processes[name];
 }
 
