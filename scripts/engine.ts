@@ -198,7 +198,10 @@ export async function runOperation(
     output += d;
     if (opts.echo) process.stderr.write(d);
   });
-  const timer = setTimeout(() => child.kill("SIGTERM"), opts.timeoutMs ?? 900_000);
+  const timer = setTimeout(() => {
+    child.kill("SIGTERM");
+    setTimeout(() => child.kill("SIGKILL"), 30_000).unref();
+  }, opts.timeoutMs ?? 900_000);
   const code: number = await new Promise((resolve) => child.on("exit", (c, signal) => resolve(c ?? (signal ? 128 : 1))));
   clearTimeout(timer);
   if (!fs.existsSync(resultFile)) {
@@ -233,6 +236,12 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const started = Date.now();
+  // Ends with the process that started it (a test run killed mid-operation leaves no engine behind); the
+  // CLI then loses its program connection and stops too.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(1);
+  }, 2000).unref();
   const auto = await import("@pulumi/pulumi/automation");
   // The program: index.ts, or (with --reference) a consumer that reads another stack's outputs.
   const program = reference
