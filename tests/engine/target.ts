@@ -52,9 +52,20 @@ export function expectOk(r: OperationResult): OperationResult {
   return r;
 }
 
-/** Names of the resources the engine reported for an op (e.g. "update"), of the given type suffix. */
+/** Names of the dynamic resources the engine reported for an op (e.g. "update"), of the given type suffix. */
 export function stepNames(r: OperationResult, op: string, typeSuffix = ""): string[] {
-  return [...new Set(r.steps.filter((s) => s.op === op && s.phase === "pre" && s.type.endsWith(typeSuffix)).map((s) => s.name))].sort();
+  return [...new Set(r.steps.filter((s) => s.op === op && s.phase === "pre" && s.type.includes("dynamic/") && s.type.endsWith(typeSuffix)).map((s) => s.name))].sort();
+}
+
+/**
+ * Names of the dynamic resources a `refresh` found changed: the engine reports each read as a `refresh` step
+ * whose outputs event lists the changed properties (`diffs`), or as an update.
+ */
+export function driftNames(r: OperationResult, typeSuffix = ""): string[] {
+  const fromEvents = r.steps.filter((s) => s.type.includes("dynamic/") && s.type.endsWith(typeSuffix) && (s.op === "update" || s.op === "delete" || (s.diffs?.length ?? 0) > 0)).map((s) => s.name);
+  // The progress text marks them too: "~  pulumi-nodejs:dynamic/flink:CdcJob cdc-job-orders updated" (or deleted).
+  const fromText = [...r.stdout.matchAll(/^\s*[~-]\s+pulumi-nodejs:dynamic\/(\S+)\s+(\S+)\s+(updated|deleted)/gm)].filter((m) => m[1].endsWith(typeSuffix)).map((m) => m[2]);
+  return [...new Set([...fromEvents, ...fromText])].sort();
 }
 
 /** Every file of the backend folder (state, backups, history) that contains one of the values. */
