@@ -9,6 +9,7 @@
 import { SINK_BUFFER_MAX_BYTES_MAX, SINK_BUFFER_MAX_BYTES_MIN, memoryBytes, taskHeapBytes } from "./render/flinkMemory";
 import { SELECTABLE_TABLES } from "./catalog/tables";
 import { flinkPins, pinnedFlinkImage } from "./render/pins";
+import { defaultLoaderUser } from "./render/users";
 
 export const PROJECT = "starrocks-cdc";
 
@@ -72,7 +73,7 @@ export const CONFIG_SCHEMA = {
   flinkS3Endpoint: { type: "string", default: "", description: "External Flink with both dirs on s3://: the S3 endpoint as this machine reaches it, where loss recovery lists retained checkpoints and savepoints (region: s3Region)." },
   flinkS3AccessKey: { type: "string", default: "", description: "External Flink with both dirs on s3://: the access key loss recovery lists with; its secret key is the secret flinkS3SecretKey." },
   sinkDatabase: { type: "string", default: "shop", description: "StarRocks database receiving the replicated tables." },
-  loaderUser: { type: "string", default: "flink_loader", description: "StarRocks user the Flink sink loads with (SELECT and INSERT on the sink database only)." },
+  loaderUser: { type: "string", default: "", description: "StarRocks user the Flink sink loads with (SELECT and INSERT on the sink database only). Empty: flink_loader_<stack>, so stacks sharing a StarRocks never share it." },
   taskManagers: { type: "integer", default: 1, description: "Number of Flink TaskManager containers." },
   slotsPerTaskManager: { type: "integer", default: 12, description: "taskmanager.numberOfTaskSlots." },
   jobManagerMemory: { type: "string", default: "1600m", description: "jobmanager.memory.process.size." },
@@ -516,7 +517,7 @@ export function resolveConfig(raw: RawConfig, ctx: { project?: string; stack: st
       feExtraConf: confLines("feExtraConf"),
       cnExtraConf: confLines("cnExtraConf"),
       database: ident("sinkDatabase"),
-      loaderUser: ident("loaderUser"),
+      loaderUser: read("loaderUser") === "" ? defaultLoaderUser(ctx.stack) : ident("loaderUser"),
       // External: the same host for this machine and Flink; the FE then redirects each Stream Load to a compute node's HTTP port.
       fromFlink: srExternal
         ? { jdbcUrl: `jdbc:mysql://${srHost}:${srQueryPort}`, loadUrl: `${srHost}:${srHttpPort}` }

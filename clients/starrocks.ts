@@ -432,6 +432,25 @@ export function databasesWithTableGrants(lines: string[], privileges: readonly s
   return out;
 }
 
+/**
+ * Every database a grant line names (ON ALL TABLES/VIEWS/... IN DATABASE d, ON DATABASE d, ON TABLE d.t), as
+ * SHOW GRANTS prints them with backticks removed; role grants and grants on everything (*.*, ALL DATABASES) name none.
+ */
+export function databasesInGrants(lines: string[]): string[] {
+  const out: string[] = [];
+  const ident = "(`(?:[^`]|``)+`|[^\\s.`]+)";
+  const patterns = [new RegExp(`\\bIN\\s+DATABASE\\s+${ident}`, "gi"), new RegExp(`\\bON\\s+DATABASE\\s+${ident}`, "gi"), new RegExp(`\\bON\\s+(?:TABLE|VIEW|MATERIALIZED\\s+VIEW|FUNCTION)\\s+${ident}\\.`, "gi")];
+  for (const line of lines) {
+    for (const re of patterns) {
+      for (const m of line.matchAll(re)) {
+        const db = unquoteIdent(m[1]);
+        if (!out.includes(db)) out.push(db);
+      }
+    }
+  }
+  return out;
+}
+
 /** SHOW GRANTS FOR 'u'@'%': the `Grants` column of each row. */
 export async function showGrants(conn: SqlConnection, user: string, host = "%"): Promise<string[]> {
   const rows = await query(conn, `SHOW GRANTS FOR ${account(user, host)}`);

@@ -3,6 +3,7 @@
  * and tables (as `pulumi stack output` prints them) and connects to the configured systems. Two real MariaDB
  * servers play the external MySQL source and, over the MySQL protocol, the external StarRocks FE.
  */
+import { defaultLoaderUser } from "../../render/users";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -35,7 +36,8 @@ maybe("cdc --stack on an all-external stack", () => {
   beforeAll(async () => {
     [source, sink] = await Promise.all([startMariaDb(), startMariaDb({ binlog: false })]);
     await prepare(source, "flink_cdc", "src-pw", 3);
-    await prepare(sink, "flink_loader", "loader-pw", 2);
+    // The stack's default loader user: flink_loader_<stack> (render/users.ts).
+    await prepare(sink, defaultLoaderUser("dev"), "loader-pw", 2);
   }, 120_000);
   afterAll(async () => {
     await Promise.all([source?.stop(), sink?.stop()]);

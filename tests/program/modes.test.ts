@@ -191,7 +191,7 @@ describe.each(COMBOS.map((c) => [label(c), c] as const))("%s", (name, c) => {
     expect(e.minioApi).toBe(c.starrocks === "external" && c.flink === "external" ? "" : "http://127.0.0.1:9000");
     expect(run().outputs.checkpointDir).toBe(c.flink === "external" ? "s3://flink-state/checkpoints" : "s3://starrocks-cdc/flink/checkpoints");
     expect(run().outputs.modes).toEqual(c);
-    expect(run().outputs.sinkUrl).toMatch(c.starrocks === "external" ? /^mysql:\/\/flink_loader:[^@]+@sr-fe\.internal:9031\/shop$/ : /@127\.0\.0\.1:9030\/shop$/);
+    expect(run().outputs.sinkUrl).toMatch(c.starrocks === "external" ? /^mysql:\/\/flink_loader_dev:[^@]+@sr-fe\.internal:9031\/shop$/ : /@127\.0\.0\.1:9030\/shop$/);
   });
 });
 

@@ -1,7 +1,8 @@
 import { Column, TableDef, findTable } from "../../catalog/tables";
 import { query, withMysql } from "../../clients/mysql";
 import { databaseProvider } from "../../providers/database";
-import { loaderUserProvider } from "../../providers/loaderUser";
+import { adoptionRefusal, loaderUserProvider } from "../../providers/loaderUser";
+import { defaultLoaderUser } from "../../render/users";
 import { rootPasswordProvider } from "../../providers/rootPassword";
 import { storageVolumeProvider } from "../../providers/storageVolume";
 import { tableProvider } from "../../providers/table";
@@ -484,14 +485,80 @@ describe("LoaderUser", () => {
     expect(fe.statements(/^REVOKE/)).toEqual(["REVOKE SELECT, INSERT ON ALL TABLES IN DATABASE `shop` FROM USER 'flink_loader'@'%'"]);
     expect(outs2).toMatchObject({ missingPrivileges: [], staleGrants: [] });
 
-    // A loader grant on another database added by hand shows on refresh and is revoked by the next up.
+    expect(outs2.previousDatabases).toEqual(["shop"]);
+
+    // The old database's grant given back by hand shows on refresh and is revoked again by the next up.
     await withMysql({ host: fe.host, port: fe.port, user: "root", password: "" }, { timeoutMs: 5000 }, (c) =>
-      query(c, "GRANT SELECT ON ALL TABLES IN DATABASE other TO USER 'flink_loader'@'%'"));
+      query(c, "GRANT SELECT ON ALL TABLES IN DATABASE shop TO USER 'flink_loader'@'%'"));
     const r = await read(p, id, outs2);
-    expect(r.props.staleGrants).toEqual(["other"]);
+    expect(r.props.staleGrants).toEqual(["shop"]);
     expect((await diff(p, id, r.props, inputs({ database: "shop2" }))).changes).toBe(true);
     await update(p, id, r.props, inputs({ database: "shop2" }));
     expect((await read(p, id, outs2)).props.staleGrants).toEqual([]);
+
+    // A grant on a database this resource never managed (another stack's, or by hand) is reported, never revoked.
+    await withMysql({ host: fe.host, port: fe.port, user: "root", password: "" }, { timeoutMs: 5000 }, (c) =>
+      query(c, "GRANT SELECT ON ALL TABLES IN DATABASE other TO USER 'flink_loader'@'%'"));
+    const r2 = await read(p, id, outs2);
+    expect(r2.props).toMatchObject({ staleGrants: [], foreignGrants: ["other"] });
+    expect((await diff(p, id, r2.props, inputs({ database: "shop2" }))).changes).toBe(false);
+    await update(p, id, r2.props, inputs({ database: "shop2", loaderPassword: "loader-pw-3" }));
+    expect(fe.users.get("flink_loader")!.grants).toContain("GRANT SELECT ON ALL TABLES IN DATABASE other TO USER 'flink_loader'@'%'");
+  });
+
+  describe("two stacks on one StarRocks", () => {
+    // What each stack's program passes: its own sink database and its config's loader user.
+    const stack = (name: string, database: string, loaderUser: string) => ({ ...conn(), loaderUser, loaderPassword: `${name}-loader-pw`, database });
+    const loaderGrants = (user: string) => fe.users.get(user)!.grants.filter((g) => / ON /.test(g));
+
+    test("default names differ per stack, and both keep their grants", async () => {
+      const a = await create(p, stack("a", "shop_a", defaultLoaderUser("a")));
+      const b = await create(p, stack("b", "shop_b", defaultLoaderUser("b")));
+      expect([a.id, b.id]).toEqual(["flink_loader_a", "flink_loader_b"]);
+      expect(loaderGrants("flink_loader_a")).toEqual(["GRANT SELECT, INSERT ON ALL TABLES IN DATABASE shop_a TO USER 'flink_loader_a'@'%'"]);
+      expect(loaderGrants("flink_loader_b")).toEqual(["GRANT SELECT, INSERT ON ALL TABLES IN DATABASE shop_b TO USER 'flink_loader_b'@'%'"]);
+      // Each stack's refresh and next up leave the other alone.
+      expect((await read(p, a.id, a.outs)).props).toMatchObject({ missingPrivileges: [], staleGrants: [], foreignGrants: [], passwordWorks: true });
+      await update(p, b.id, b.outs, stack("b", "shop_b", defaultLoaderUser("b")));
+      expect(fe.statements(/^REVOKE|^DROP USER/)).toEqual([]);
+    });
+
+    test("the same explicit name: the second stack refuses to take over the first stack's user", async () => {
+      await create(p, stack("a", "shop_a", "flink_loader"));
+      const err = await rejection(create(p, stack("b", "shop_b", "flink_loader")));
+      expect(err.message).toBe(adoptionRefusal("flink_loader", "shop_b", ["shop_a"]));
+      expect(err.message).toMatch(/config set loaderUser/);
+      expect(loaderGrants("flink_loader")).toEqual(["GRANT SELECT, INSERT ON ALL TABLES IN DATABASE shop_a TO USER 'flink_loader'@'%'"]);
+      expect(fe.statements(/^REVOKE|^GRANT|^ALTER USER/).filter((q) => /shop_b|ALTER/.test(q))).toEqual([]);
+      // Stack a's password still works: b did not set its own.
+      expect((await read(p, "flink_loader", { ...stack("a", "shop_a", "flink_loader") })).props.passwordWorks).toBe(true);
+    });
+
+    test("upgrading two stacks that shared flink_loader: the rename creates the new user first, and the old one keeps the other stack's grant", async () => {
+      // As the old default left them: one user, both stacks' grants, both states naming it.
+      const a = await create(p, stack("a", "shop_a", "flink_loader"));
+      await withMysql({ host: fe.host, port: fe.port, user: "root", password: "" }, { timeoutMs: 5000 }, (c) =>
+        query(c, "GRANT SELECT, INSERT ON ALL TABLES IN DATABASE shop_b TO USER 'flink_loader'@'%'"));
+      const bOld = { ...stack("b", "shop_b", "flink_loader"), missingPrivileges: [], staleGrants: [], passwordWorks: true };
+
+      // Stack b's next up with the new default: replace, create before delete (the delete shown here is this
+      // provider's; a state written by the old provider is deleted by the old code, see README "External StarRocks").
+      const d = await diff(p, "flink_loader", bOld, stack("b", "shop_b", defaultLoaderUser("b")));
+      expect(d).toMatchObject({ changes: true, replaces: ["loaderUser"], deleteBeforeReplace: false });
+      const bNew = await create(p, stack("b", "shop_b", defaultLoaderUser("b")));
+      expect(bNew.id).toBe("flink_loader_b");
+      await del(p, "flink_loader", bOld);
+      // The old user stays for stack a with a's grant only; b's grant on shop_b was taken back.
+      expect(fe.users.has("flink_loader")).toBe(true);
+      expect(loaderGrants("flink_loader")).toEqual(["GRANT SELECT, INSERT ON ALL TABLES IN DATABASE shop_a TO USER 'flink_loader'@'%'"]);
+      expect(loaderGrants("flink_loader_b")).toEqual(["GRANT SELECT, INSERT ON ALL TABLES IN DATABASE shop_b TO USER 'flink_loader_b'@'%'"]);
+      expect((await read(p, a.id, a.outs)).props).toMatchObject({ missingPrivileges: [], staleGrants: [], foreignGrants: [], passwordWorks: true });
+
+      // Stack a's own rename later: nothing else holds the old user, so it is dropped.
+      await create(p, stack("a", "shop_a", defaultLoaderUser("a")));
+      await del(p, "flink_loader", a.outs);
+      expect(fe.users.has("flink_loader")).toBe(false);
+    });
   });
 
   test("an existing user is adopted and gets the stack's password", async () => {
