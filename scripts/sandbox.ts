@@ -74,21 +74,26 @@ async function serve(): Promise<void> {
   const { startStarRocksStandIn } = require("../tests/standins/starrocks") as typeof import("../tests/standins/starrocks");
   const { sourceSetupSql } = require("../tests/real/harness/source") as typeof import("../tests/real/harness/source");
   const { TABLES } = require("../catalog/tables") as typeof import("../catalog/tables");
+  const { onExitSignals, stopTrackedProcesses } = require("../tests/helpers/processRegistry") as typeof import("../tests/helpers/processRegistry");
   const mysql = require("mysql2/promise");
   /* eslint-enable @typescript-eslint/no-var-requires */
 
+  // Each service's stop, newest first, on SIGINT/SIGTERM/SIGHUP (`down` sends SIGTERM); the process registry
+  // (tests/helpers/processRegistry.ts) then stops any MariaDB, Flink or moto process still alive, and kills them
+  // on any other exit, so nothing outlives the supervisor.
   const stops: Array<() => Promise<void>> = [];
-  let stopping = false;
-  const shutdown = async (why: string, code = 0) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`sandbox: stopping (${why})`);
+  const stopAll = async () => {
     fs.rmSync(ENDPOINTS, { force: true });
-    for (const stop of stops.reverse()) await stop().catch((err) => console.error(`sandbox: ${(err as Error).message}`));
+    for (const stop of [...stops].reverse()) await stop().catch((err) => console.error(`sandbox: ${(err as Error).message}`));
     console.log("sandbox: stopped");
+  };
+  onExitSignals(stopAll, { label: "sandbox" });
+  const shutdown = async (why: string, code = 0) => {
+    console.log(`sandbox: stopping (${why})`);
+    await stopAll();
+    await stopTrackedProcesses();
     process.exit(code);
   };
-  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => void shutdown(sig));
 
   try {
     const flinkHome = cluster.locateFlinkHome();
