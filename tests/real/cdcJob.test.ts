@@ -9,9 +9,9 @@
  *   savepoint: the table is never left without a job), delete with a savepoint; then create adopting a job of
  *   the pipeline that already runs (no duplicate), a cancelled job resumed by the update from its newest
  *   retained checkpoint with no row lost, a crash-looping job
- *   (wrong source password) failing create with the root cause well within its timeout, a lost TaskManager
- *   seen as drift and healed by the next up, and the rendered bounded restart strategy ending a job that
- *   cannot run in FAILED.
+ *   (wrong source password) failing create with the root cause well within its timeout, and the rendered
+ *   bounded restart strategy ending a job that cannot run in FAILED. A lost TaskManager seen as drift and
+ *   healed by the next up is the real engine's case (tests/engine/verbs.ts).
  */
 import { FlinkClient } from "../../clients/flink";
 import { query, withMysql } from "../../clients/mysql";
@@ -332,34 +332,6 @@ describeReal("CdcJob provider on real Flink", () => {
     expect(jobs.map((j) => j.state)).toEqual(["CANCELED"]);
     // Recorded, so loss recovery can still find any state it left.
     expect(JSON.parse((await minioObjectStore({ ...tier.s3 }).getText(registryKey(bad.pipelineName)))!).jobIds).toEqual(jobs.map((j) => j.jid));
-  });
-
-  test("a lost TaskManager: refresh shows the failing job as drift; once the TaskManager is back, the next up heals it", async () => {
-    const p = await checked({ pipelineName: `${outs.pipelineName}-tmloss` });
-    const o = (await provider.create(p)).outs as CdcJobOutputs;
-    await tier.killTaskManager();
-    let read: any;
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      read = await provider.read!(o.pipelineName, o);
-      if (read.props.lastFailure || read.props.jobState === "RESTARTING" || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    expect(read.props.jobId).toBe(o.jobId);
-    expect(read.props.lastFailure).not.toBe("");
-    expect((await provider.diff!(o.pipelineName, read.props, p)).changes).toBe(true);
-    await tier.startTaskManager();
-    const healed = (await provider.update!(o.pipelineName, read.props, p)).outs as CdcJobOutputs;
-    expect(healed.lastFailure).toBe("");
-    const seen = await jobIsReady(healed.jobId);
-    expect(seen).toMatchObject({ state: "RUNNING" });
-    expect(seen.vertices.every((v) => v === "RUNNING")).toBe(true);
-    // Healed means clean on the next refresh, and rows flow.
-    const again = await provider.read!(healed.pipelineName, healed);
-    expect(again.props).toMatchObject({ jobState: "RUNNING", lastFailure: "" });
-    await source.sql("INSERT INTO shop.orders (order_id, customer_id, status, total_amount, order_date, updated_at) VALUES (?, 3, 'new', 1.00, NOW(), NOW())", [nextId++]);
-    await converged();
-    await provider.delete!(healed.pipelineName, healed);
   });
 
   test("the rendered bounded restart strategy ends a job that cannot run in FAILED", async () => {
