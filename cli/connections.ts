@@ -157,6 +157,13 @@ export class Connections {
     return c;
   }
 
+  /** The stack's `catalog` output when --stack was given and the stack has one; undefined otherwise. */
+  deployedCatalog(): unknown[] | undefined {
+    if (!this.input.stack) return undefined;
+    const c = this.stack().catalog;
+    return Array.isArray(c) ? c : undefined;
+  }
+
   /** The stack's `tables` output, when --stack was given. */
   stackTables(): string[] | undefined {
     return this.input.stack ? this.stack().tables : undefined;

@@ -7,6 +7,7 @@ import { CliError, UsageError } from "./errors";
 import { Connections, Endpoint, Role, connect, connectionFailure, describeEndpoint } from "./connections";
 import { LIST_TABLES_SQL } from "./sql";
 import { readSourceSchema } from "../clients/mysql";
+import { buildSourceCatalog } from "../catalog/source";
 
 export interface Output {
   write(text: string): void;
@@ -119,18 +120,31 @@ export class Context {
   }
 
   /**
-   * The named tables of the source's own database (catalog: source) as the CLI needs them: name and key,
-   * marked fromSource, so no command writes rows into them.
+   * The named tables of the source's own database (catalog: source), marked fromSource so no command writes
+   * rows into them. With --stack, the definitions the stack deployed (its `catalog` output: excluded columns
+   * and configured keys included); otherwise the source's information_schema through the same mapping the
+   * stack uses (catalog/source.ts), with no overrides. A table that mapping refuses (no key, say) keeps only
+   * its name and key, which is what counting needs.
    */
   private async sourceTables(names: string[]): Promise<TableDef[]> {
     const ep = this.endpoint("source");
+    const deployed = (this.connections.deployedCatalog() ?? []) as TableDef[];
     const schema = await readSourceSchema(await this.conn("source"), ep.database ?? "").catch((err) => {
       throw endpointError(ep, err);
     });
+    const escape = (n: string) => n.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+    const mapped = buildSourceCatalog(schema, {
+      database: ep.database ?? "", captureTables: names.map(escape).join("|"), captureTablesExclude: "",
+      excludeColumns: {}, keys: {}, buckets: {}, timeZone: "UTC",
+    }).tables;
     return names.map((name) => {
+      const fromStack = deployed.find((t) => t && t.name === name);
+      if (fromStack) return { ...fromStack, fromSource: true };
       if (!schema.tables.some((t) => t.TABLE_NAME === name)) {
         throw new UsageError(`unknown table "${name}": neither a demo table (${TABLES.filter((x) => !x.internal).map((x) => x.name).join(", ")}) nor a table of source database ${ep.database}`);
       }
+      const def = mapped.find((t) => t.name === name);
+      if (def) return { ...def, fromSource: true };
       const key = schema.primaryKeys.filter((k) => k.TABLE_NAME === name).sort((a, b) => Number(a.SEQ_IN_INDEX) - Number(b.SEQ_IN_INDEX)).map((k) => k.COLUMN_NAME);
       return { name, key, columns: [], description: `Table ${ep.database}.${name} of the source.`, fromSource: true };
     });

@@ -89,6 +89,22 @@ maybe("cdc catalog on a source catalog", () => {
     await withMysql(server, {}, async (c) => expect((await c.query("SELECT COUNT(*) AS n FROM app.accounts"))[0]).toEqual([{ n: "2" }]));
   });
 
+  test("verify compares a user's table column by column, by the catalog's mapping of its source types", async () => {
+    await withMysql(server, {}, async (c) => {
+      await c.query("CREATE DATABASE IF NOT EXISTS app_copy");
+      await c.query("CREATE TABLE IF NOT EXISTS app_copy.order_lines LIKE app.order_lines");
+      await c.query("INSERT INTO app.order_lines VALUES (1, 1, 'A-1'), (1, 2, 'B-2'), (2, 1, 'C-3')");
+      // The copy differs only in one value of a non-key column.
+      await c.query("INSERT INTO app_copy.order_lines VALUES (1, 1, 'A-1'), (1, 2, 'B-X'), (2, 1, 'C-3')");
+    });
+    const sinkUrl = url().replace(/\/app$/, "/app_copy");
+    const r = await runInProcess(["verify", "--tables", "order_lines", "--json"], { CDC_SOURCE_URL: url(), CDC_SINK_URL: sinkUrl });
+    expect(r.code).toBe(1);
+    const t = JSON.parse(r.stdout).tables[0];
+    expect(t).toMatchObject({ table: "order_lines", rowsCompared: 3, different: 1 });
+    expect(t.samples).toEqual([expect.objectContaining({ kind: "different", key: { order_id: "1", line: "2" }, columns: [expect.objectContaining({ column: "sku", source: "B-2", sink: "B-X" })] })]);
+  });
+
   test("npm run render writes the DDL and job SQL of a source catalog, read with --source", () => {
     project({ captureTables: "accounts|order_lines" });
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "render-src-"));
