@@ -1,40 +1,15 @@
 /**
- * The table catalog: the one source of truth for every replicated table.
+ * The built-in demo tables: the managed default catalog (`catalog: demo`).
  *
  * MySQL DDL (render/mysql.ts), StarRocks DDL (render/starrocks.ts) and the Flink SQL of each CDC job
- * (render/flink.ts) are all rendered from these definitions, so a column added here reaches all three.
+ * (render/flinkJob.ts) are all rendered from these definitions, so a column added here reaches all three. The
+ * definition itself is catalog/definition.ts; a source's own tables come from catalog/source.ts.
  */
 
-/** Logical column types; each renderer maps them to its own dialect. */
-export type ColumnType =
-  | { kind: "bigint" }
-  | { kind: "int" }
-  | { kind: "varchar"; length: number }
-  | { kind: "decimal"; precision: number; scale: number }
-  /** Date and time with millisecond precision (DATETIME(3) in MySQL). */
-  | { kind: "datetime" };
+import { Column, ColumnType, TableDef } from "./definition";
 
-export interface Column {
-  name: string;
-  type: ColumnType;
-  /** Key columns are never nullable. */
-  nullable: boolean;
-  /** Short description, rendered as a column comment in MySQL. */
-  comment?: string;
-}
-
-export interface TableDef {
-  name: string;
-  /** Primary key columns. StarRocks requires them first, in this order. */
-  key: string[];
-  columns: Column[];
-  /** What the table holds. */
-  description: string;
-  /**
-   * Internal tables (the monitor's heartbeat) are always replicated and never get sample rows.
-   */
-  internal?: boolean;
-}
+export type { Arrival, Column, ColumnType, MappedType, TableDef } from "./definition";
+export { arrivalOf, valueColumns } from "./definition";
 
 const bigint: ColumnType = { kind: "bigint" };
 const int: ColumnType = { kind: "int" };
@@ -136,9 +111,4 @@ export function findTable(name: string): TableDef {
 /** The tables a stack replicates: the selected ones in catalog order, plus the internal ones. */
 export function replicatedTables(selected: readonly string[]): TableDef[] {
   return TABLES.filter((t) => t.internal || selected.includes(t.name));
-}
-
-/** Non-key columns of a table, in declaration order. */
-export function valueColumns(t: TableDef): Column[] {
-  return t.columns.filter((c) => !t.key.includes(c.name));
 }

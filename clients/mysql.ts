@@ -161,3 +161,46 @@ export function str(row: Row, name: string): string {
   const v = col(row, name);
   return v === null || v === undefined ? "" : String(v);
 }
+
+/**
+ * The source database's schema as information_schema holds it, for catalog/source.ts: base tables, columns,
+ * primary-key columns, charset widths, and (MariaDB) the columns its JSON alias made LONGTEXT with a
+ * `json_valid` CHECK. Needs only SELECT on the tables (information_schema shows what the user may see).
+ */
+export async function readSourceSchema(conn: SqlConnection, database: string): Promise<import("../catalog/source").SourceSchema> {
+  const version = str((await query(conn, "SELECT VERSION() AS v"))[0] ?? {}, "v");
+  const tables = await query(conn, "SELECT TABLE_NAME AS TABLE_NAME, TABLE_TYPE AS TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME", [database]);
+  const columns = await query(
+    conn,
+    "SELECT TABLE_NAME AS TABLE_NAME, COLUMN_NAME AS COLUMN_NAME, ORDINAL_POSITION AS ORDINAL_POSITION, IS_NULLABLE AS IS_NULLABLE, " +
+      "DATA_TYPE AS DATA_TYPE, COLUMN_TYPE AS COLUMN_TYPE, CHARACTER_MAXIMUM_LENGTH AS CHARACTER_MAXIMUM_LENGTH, " +
+      "CHARACTER_OCTET_LENGTH AS CHARACTER_OCTET_LENGTH, NUMERIC_PRECISION AS NUMERIC_PRECISION, NUMERIC_SCALE AS NUMERIC_SCALE, " +
+      "DATETIME_PRECISION AS DATETIME_PRECISION, CHARACTER_SET_NAME AS CHARACTER_SET_NAME, COLUMN_KEY AS COLUMN_KEY, EXTRA AS EXTRA " +
+      "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION",
+    [database],
+  );
+  const primaryKeys = await query(
+    conn,
+    "SELECT TABLE_NAME AS TABLE_NAME, COLUMN_NAME AS COLUMN_NAME, SEQ_IN_INDEX AS SEQ_IN_INDEX FROM information_schema.STATISTICS " +
+      "WHERE TABLE_SCHEMA = ? AND INDEX_NAME = 'PRIMARY' ORDER BY TABLE_NAME, SEQ_IN_INDEX",
+    [database],
+  );
+  const charsets = await query(conn, "SELECT CHARACTER_SET_NAME AS CHARACTER_SET_NAME, MAXLEN AS MAXLEN FROM information_schema.CHARACTER_SETS");
+  const jsonColumns: Array<{ TABLE_NAME: string; COLUMN_NAME: string }> = [];
+  if (/mariadb/i.test(version)) {
+    // MariaDB's JSON is an alias: LONGTEXT plus CHECK (json_valid(`col`)) named after the column (MariaDB KB "JSON Data Type").
+    const checks = await query(conn, "SELECT TABLE_NAME AS TABLE_NAME, CHECK_CLAUSE AS CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?", [database]);
+    for (const c of checks) {
+      const m = /^json_valid\(`((?:[^`]|``)+)`\)$/i.exec(str(c, "CHECK_CLAUSE").trim());
+      if (m) jsonColumns.push({ TABLE_NAME: str(c, "TABLE_NAME"), COLUMN_NAME: m[1].replace(/``/g, "`") });
+    }
+  }
+  return {
+    version,
+    tables: tables as never,
+    columns: columns as never,
+    primaryKeys: primaryKeys as never,
+    charsets: charsets as never,
+    jsonColumns,
+  };
+}

@@ -21,6 +21,7 @@
  *   `StateRecoveryOptions.SAVEPOINT_PATH` (execution.state-recovery.path).
  */
 import { Column, ColumnType, TABLES, TableDef, replicatedTables } from "../catalog/tables";
+import { DEMO_BLOCK_WIDTH, DEMO_SPAN } from "../catalog/serverIds";
 import { StackConfig } from "../config";
 import { quoteIdent, secretPlaceholder } from "./sql";
 
@@ -29,8 +30,8 @@ import { quoteIdent, secretPlaceholder } from "./sql";
  * [cdcServerIdBase + i*WIDTH, cdcServerIdBase + (i+1)*WIDTH). config.ts keeps MySQL's own server_id out of
  * [cdcServerIdBase, cdcServerIdBase + SERVER_ID_SPAN), so every block must fit in that span.
  */
-export const SERVER_ID_BLOCK_WIDTH = 100;
-export const SERVER_ID_SPAN = 1000;
+export const SERVER_ID_BLOCK_WIDTH = DEMO_BLOCK_WIDTH;
+export const SERVER_ID_SPAN = DEMO_SPAN;
 
 /** Execution-config keys set per statement (never with SET, which would leak into later statements). */
 export const PIPELINE_NAME_KEY = "pipeline.name";
@@ -61,9 +62,13 @@ export interface CdcSecrets {
   loaderPassword: string;
 }
 
-/** Flink SQL type of a catalog column type. */
-export function flinkType(t: ColumnType): string {
+/**
+ * Flink SQL type of a catalog column type, in the source table (the type that picks mysql-cdc's converter) or
+ * the sink table (what the INSERT writes; a mapped column may be cast on the way).
+ */
+export function flinkType(t: ColumnType, side: "source" | "sink" = "source"): string {
   switch (t.kind) {
+    case "mapped": return side === "source" ? t.flinkSource : t.flinkSink;
     case "bigint": return "BIGINT";
     case "int": return "INT";
     case "varchar": return "STRING";
@@ -78,9 +83,19 @@ export function flinkType(t: ColumnType): string {
  * (mysql-cdc `MySqlSourceReader`/`ServerIdRange`: each parallel reader takes one id, and the source fails when
  * the range holds fewer ids than the parallelism).
  */
-export function serverIdRange(cfg: Pick<StackConfig, "source">, table: string): ServerIdRange {
-  const index = TABLES.findIndex((t) => t.name === table);
-  if (index < 0) throw new Error(`unknown table "${table}"; known tables: ${TABLES.map((t) => t.name).join(", ")}`);
+export function serverIdRange(cfg: Pick<StackConfig, "source">, table: string | TableDef): ServerIdRange {
+  // A source table carries its own block (catalog/serverIds.ts); demo tables are placed by their index.
+  if (typeof table !== "string" && table.serverIds) {
+    const p = cfg.source.parallelism;
+    if (!Number.isInteger(p) || p < 1 || p > table.serverIds.width) {
+      throw new Error(`sourceParallelism ${p} does not fit a server-id block of ${table.serverIds.width} ids`);
+    }
+    const start = cfg.source.cdcServerIdBase + table.serverIds.offset;
+    return { start, end: start + p - 1 };
+  }
+  const name = typeof table === "string" ? table : table.name;
+  const index = TABLES.findIndex((t) => t.name === name);
+  if (index < 0) throw new Error(`unknown table "${name}"; known tables: ${TABLES.map((t) => t.name).join(", ")}`);
   const p = cfg.source.parallelism;
   if (!Number.isInteger(p) || p < 1 || p > SERVER_ID_BLOCK_WIDTH) {
     throw new Error(`sourceParallelism ${p} does not fit a server-id block of ${SERVER_ID_BLOCK_WIDTH} ids`);
@@ -129,16 +144,16 @@ export function flinkString(value: string): string {
   return "'" + value.replace(/'/g, "''") + "'";
 }
 
-function columnDefs(t: TableDef): string[] {
-  return t.columns.map((c: Column) => `  ${quoteIdent(c.name)} ${flinkType(c.type)}${c.nullable && !t.key.includes(c.name) ? "" : " NOT NULL"}`);
+function columnDefs(t: TableDef, side: "source" | "sink"): string[] {
+  return t.columns.map((c: Column) => `  ${quoteIdent(c.name)} ${flinkType(c.type, side)}${c.nullable && !t.key.includes(c.name) ? "" : " NOT NULL"}`);
 }
 
 function withClause(options: Array<[string, string]>): string {
   return `WITH (\n${options.map(([k, v]) => `  ${flinkString(k)} = ${flinkString(v)}`).join(",\n")}\n)`;
 }
 
-function createTable(name: string, t: TableDef, options: Array<[string, string]>): string {
-  const body = [...columnDefs(t), `  PRIMARY KEY (${t.key.map(quoteIdent).join(", ")}) NOT ENFORCED`].join(",\n");
+function createTable(name: string, t: TableDef, side: "source" | "sink", options: Array<[string, string]>): string {
+  const body = [...columnDefs(t, side), `  PRIMARY KEY (${t.key.map(quoteIdent).join(", ")}) NOT ENFORCED`].join(",\n");
   return `CREATE TEMPORARY TABLE ${quoteIdent(name)} (\n${body}\n) ${withClause(options)}`;
 }
 
@@ -151,7 +166,7 @@ export function sinkTableName(table: string): string {
 }
 
 export function sourceOptions(cfg: StackConfig, t: TableDef, cdcPassword: string): Array<[string, string]> {
-  const range = serverIdRange(cfg, t.name);
+  const range = serverIdRange(cfg, t);
   return [
     ["connector", "mysql-cdc"],
     // Docker-network name and port: the job runs inside the Flink containers.
@@ -168,6 +183,10 @@ export function sourceOptions(cfg: StackConfig, t: TableDef, cdcPassword: string
     ["scan.incremental.snapshot.enabled", "true"],
     // Keeps the binlog offset of an idle table fresh, so a restore finds its binlog (pitfall 22). 30s is the default.
     ["heartbeat.interval", "30s"],
+    // A table whose key was named in config has no MySQL primary key to split the snapshot on (mysql-cdc.md).
+    ...(t.chunkKeyColumn ? [["scan.incremental.snapshot.chunk.key-column", t.chunkKeyColumn] as [string, string]] : []),
+    // Binary columns travel as base64 text: the sink cannot write Flink BYTES/VARBINARY (mysql-cdc.md, binary.handling.mode).
+    ...(t.binaryAsBase64 ? [["debezium.binary.handling.mode", "base64"] as [string, string]] : []),
   ];
 }
 
@@ -191,7 +210,10 @@ export function sinkOptions(cfg: StackConfig, t: TableDef, loaderPassword: strin
 }
 
 export function insertStatement(t: TableDef): string {
-  const cols = t.columns.map((c) => quoteIdent(c.name)).join(", ");
+  // A mapped column whose sink type differs is cast on the way (e.g. TIME to STRING, which the sink can write).
+  const cols = t.columns
+    .map((c) => (c.type.kind === "mapped" && c.type.flinkSink !== c.type.flinkSource ? `CAST(${quoteIdent(c.name)} AS ${c.type.flinkSink})` : quoteIdent(c.name)))
+    .join(", ");
   return `INSERT INTO ${quoteIdent(sinkTableName(t.name))}\nSELECT ${cols}\nFROM ${quoteIdent(sourceTableName(t.name))}`;
 }
 
@@ -203,19 +225,22 @@ export function renderCdcJob(cfg: StackConfig, t: TableDef, secrets: CdcSecrets)
   return {
     table: t.name,
     pipelineName: pipelineName(cfg, t.name),
-    serverIdRange: serverIdRange(cfg, t.name),
+    serverIdRange: serverIdRange(cfg, t),
     jobOptions: jobOptions(cfg),
     statements: [
-      createTable(sourceTableName(t.name), t, sourceOptions(cfg, t, secrets.cdcPassword)),
-      createTable(sinkTableName(t.name), t, sinkOptions(cfg, t, secrets.loaderPassword)),
+      createTable(sourceTableName(t.name), t, "source", sourceOptions(cfg, t, secrets.cdcPassword)),
+      createTable(sinkTableName(t.name), t, "sink", sinkOptions(cfg, t, secrets.loaderPassword)),
       insertStatement(t),
     ],
   };
 }
 
-/** One job spec per replicated table (the selected tables in catalog order, plus the internal heartbeat table). */
-export function renderCdcJobs(cfg: StackConfig, secrets: CdcSecrets): CdcJobSpec[] {
-  return replicatedTables(cfg.tables).map((t) => renderCdcJob(cfg, t, secrets));
+/**
+ * One job spec per replicated table: the catalog's tables (by default the selected demo tables in catalog
+ * order), plus the internal heartbeat table.
+ */
+export function renderCdcJobs(cfg: StackConfig, secrets: CdcSecrets, tables: readonly TableDef[] = replicatedTables(cfg.tables)): CdcJobSpec[] {
+  return tables.map((t) => renderCdcJob(cfg, t, secrets));
 }
 
 /** The placeholder-only secrets for rendered files. */

@@ -12,6 +12,8 @@ export function mysqlType(t: ColumnType): string {
     case "varchar": return `VARCHAR(${t.length})`;
     case "decimal": return `DECIMAL(${t.precision},${t.scale})`;
     case "datetime": return "DATETIME(3)";
+    // A source column: its own MySQL type, as information_schema reported it.
+    case "mapped": return t.mysql;
   }
 }
 
@@ -46,6 +48,9 @@ export function sampleValue(t: TableDef, c: Column, n: number): string | number 
       const d = new Date(Date.UTC(2024, 0, 1) + n * 3_600_000);
       return d.toISOString().replace("T", " ").replace("Z", "");
     }
+    case "mapped":
+      // Sample rows go only into the managed demo schema; a source's own tables are never written.
+      throw new Error(`column ${c.name}: sample rows exist only for the demo tables`);
   }
 }
 

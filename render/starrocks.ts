@@ -66,6 +66,7 @@ export function starrocksType(t: ColumnType): string {
     case "varchar": return `VARCHAR(${Math.min(t.length * 4, 1048576)})`;
     case "decimal": return `DECIMAL(${t.precision},${t.scale})`;
     case "datetime": return "DATETIME";
+    case "mapped": return t.starrocks;
   }
 }
 
@@ -118,7 +119,7 @@ export function starrocksCreateDatabaseSql(database: string): string {
   return `CREATE DATABASE IF NOT EXISTS ${quoteIdent(database)}`;
 }
 
-/** Primary Key table, hash-distributed by its key; bucket count left to StarRocks, replication_num omitted. */
+/** Primary Key table, hash-distributed by its key; bucket count left to StarRocks unless the table sets one, replication_num omitted. */
 export function starrocksCreateTableSql(database: string, t: TableDef): string {
   const cols = starrocksColumns(t);
   const keys = t.key.map(quoteIdent).join(", ");
@@ -126,7 +127,7 @@ export function starrocksCreateTableSql(database: string, t: TableDef): string {
     `CREATE TABLE IF NOT EXISTS ${quoteIdent(database)}.${quoteIdent(t.name)} (`,
     cols.map((c) => "  " + starrocksColumnDef(c)).join(",\n"),
     `) PRIMARY KEY (${keys})`,
-    `DISTRIBUTED BY HASH(${keys})`,
+    `DISTRIBUTED BY HASH(${keys})${t.buckets ? ` BUCKETS ${t.buckets}` : ""}`,
     `PROPERTIES (\n${propertiesClause(TABLE_PROPERTIES)}\n)`,
   ].join("\n");
 }

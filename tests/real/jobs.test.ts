@@ -53,6 +53,7 @@ function changedValue(c: Column, n: number): string {
     case "decimal": return "4321.09";
     case "varchar": return quoteString(`upd_${n}`.slice(0, c.type.length));
     case "datetime": return quoteString("2030-06-01 12:34:56.789");
+    case "mapped": throw new Error(`column ${c.name}: the demo tables have no mapped columns`);
   }
 }
 

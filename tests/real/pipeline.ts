@@ -218,6 +218,8 @@ function columnValue(t: TableDef, name: string, key: bigint, version: number): s
       return `'${`v${version}-${key}`.slice(0, c.type.length)}'`;
     case "datetime":
       return "CURRENT_TIMESTAMP(3)";
+    case "mapped":
+      throw new Error(`column ${c.name}: the demo tables have no mapped columns`);
   }
 }
 
