@@ -33,6 +33,7 @@ import * as crypto from "crypto";
 import * as net from "net";
 import { parseCreateTable } from "../../clients/starrocks";
 import { freePort } from "../helpers/mariadb";
+import { ColumnDefinition, StarRocksTypeError, columnListOf, parseColumnDefinition, primaryKeyTableColumns, typeText } from "../standins/starrocks/types";
 
 // mysql2's server side is untyped.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -248,8 +249,25 @@ function parseProps(text: string): Record<string, string> {
   return out;
 }
 
-function fakeColumn(c: { name: string; type: string; nullable: boolean; default?: string }): FakeColumn {
-  return { name: c.name, type: c.type, nullable: c.nullable, ...(c.default !== undefined ? { default: c.default } : {}) };
+function fakeColumn(c: ColumnDefinition): FakeColumn {
+  return { name: c.name, type: typeText(c.type), nullable: c.nullable, ...(c.default !== undefined ? { default: c.default } : {}) };
+}
+
+/** One column definition of ALTER TABLE ADD/MODIFY COLUMN, with StarRocks' type rules (types.ts). */
+function columnDefinition(text: string): ColumnDefinition {
+  const c = typeRules(() => parseColumnDefinition(text));
+  if (!c) throw new SqlError(`fake FE: cannot parse column definition ${text}`);
+  return c;
+}
+
+/** Runs StarRocks' type rules; their refusals become the FE's analyzer errors. */
+function typeRules<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof StarRocksTypeError) throw new SqlError(`Getting analyzing error. Detail message: ${e.message}`);
+    throw e;
+  }
 }
 
 /** Column.checkSchemaChangeAllowed, for the changes the fake models (see the header). */
@@ -464,6 +482,10 @@ export class StarRocksFeFake {
         conn.sequenceId = 0;
       },
     });
+    // mysql2's server encodes result text in the greeting's charset: 33 (utf8mb3) means CESU-8, which
+    // turns every 4-byte character (emoji) into two 3-byte surrogates that clients decode as U+FFFD.
+    // StarRocks stores and sends UTF-8 bytes as they are (System_limit.md: UTF-8 only), so send UTF-8.
+    conn.serverConfig.encoding = "utf8";
     const write = (result: Result) => {
       if ("ok" in result) conn.writeOk({ affectedRows: result.affectedRows ?? 0, insertId: result.insertId });
       else {
@@ -714,12 +736,14 @@ export class StarRocksFeFake {
       }
       const parsed = parseCreateTable(`CREATE TABLE t ${m[6]}`);
       if (!/PRIMARY\s+KEY/i.test(m[6]) || parsed.keys.length === 0) throw new SqlError("fake FE: only Primary Key tables are supported");
+      // Column types, key order, key nullability and key types as StarRocks checks them (types.ts).
+      const columns = typeRules(() => primaryKeyTableColumns(columnListOf(m![6]), parsed.keys));
       // Tablets are created on compute nodes; without an alive one the statement fails.
       if (!this.nodes.some((n) => this.alive(n))) throw new SqlError("No alive backend or compute node in warehouse default_warehouse.", 10005);
       const propsText = /PROPERTIES\s*\(([\s\S]*)\)\s*$/i.exec(m[6]);
       const def: FakeTable = {
         id: this.nextObjectId++, volume: this.databaseInfo.get(db)?.volume,
-        columns: parsed.columns.map(fakeColumn), keys: parsed.keys, distribution: parsed.distribution, properties: propsText ? parseProps(propsText[1]) : {},
+        columns: columns.map(fakeColumn), keys: parsed.keys, distribution: parsed.distribution, properties: propsText ? parseProps(propsText[1]) : {},
       };
       tables.set(name, def);
       this.ddlEvent({ kind: "tableCreated", db, table: name, def });
@@ -740,9 +764,7 @@ export class StarRocksFeFake {
       const delay = this.opts.schemaChangeDelayMs ?? 200;
       if (m[5].toUpperCase() === "ADD") {
         const am = new RegExp(`^([\\s\\S]+?)(?:\\s+AFTER\\s+${IDENT})?$`, "i").exec(m[6])!;
-        const parsedCol = parseCreateTable(`CREATE TABLE t (${am[1]})`).columns[0];
-        if (!parsedCol) throw new SqlError(`fake FE: cannot parse column definition ${am[1]}`);
-        const col = fakeColumn(parsedCol);
+        const col = fakeColumn(columnDefinition(am[1]));
         if (!col.nullable && col.default === undefined) throw new SqlError(`Field '${col.name}' is not null but doesn't have a default value`, 1364);
         if (t.columns.some((c) => c.name === col.name)) throw new SqlError(`Can not add column which already exists in base table: ${col.name}`);
         const after = am[2] !== undefined || am[3] !== undefined ? ident(am, 2) : undefined;
@@ -752,9 +774,7 @@ export class StarRocksFeFake {
           this.ddlEvent({ kind: "columnAdded", db, table: name, column: col, after, def: t });
         });
       } else if (m[5].toUpperCase() === "MODIFY") {
-        const parsedCol = parseCreateTable(`CREATE TABLE t (${m[6]})`).columns[0];
-        if (!parsedCol) throw new SqlError(`fake FE: cannot parse column definition ${m[6]}`);
-        const col = fakeColumn(parsedCol);
+        const col = fakeColumn(columnDefinition(m[6]));
         const old = t.columns.find((c) => c.name === col.name);
         if (!old) throw new SqlError(`Column[${col.name}] does not exists`);
         if (t.keys.includes(col.name)) throw new SqlError(`Can not modify key column: ${col.name} for primary key table`);

@@ -113,7 +113,7 @@ describeIf("Stream Load", () => {
     await table("sl6");
     const r = await streamLoad("sl6", "t", "1\ta\t1.00\nnot-a-number\tb\t2.00\n", { label: "sl6-a" });
     expect(r.json).toMatchObject({ Status: "Fail", Message: "too many filtered rows" });
-    expect((await loadRequest({ method: "GET", url: r.json!.ErrorURL, user: "root", password: ROOT_PW })).text).toMatch(/Incorrect integer value: 'not-a-number'/);
+    expect((await loadRequest({ method: "GET", url: r.json!.ErrorURL, user: "root", password: ROOT_PW })).text).toMatch(/NULL value in non-nullable column 'id' \(Value is not a valid BIGINT\. column=id, value=not-a-number\)/);
     expect(await stored("sl6")).toEqual([]);
   });
 

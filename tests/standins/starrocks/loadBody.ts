@@ -9,12 +9,19 @@
  * - `columns`: the order of CSV fields / the JSON keys to load, optionally with the hidden `__op`
  *   column of Primary Key tables (0 upsert, 1 delete). Without it, CSV fields follow the table's column
  *   order, and a JSON `__op` key is read by name.
- * - A row that does not fit is filtered; with `max_filter_ratio` 0 (the default) the load fails with
- *   "too many filtered rows".
+ * - Values are typed by StarRocks' rules (types.ts): with `strict_mode` false (the default) a value the
+ *   column cannot hold becomes NULL, and the row is filtered when that column is NOT NULL; with
+ *   `strict_mode: true` the row is filtered. A filtered row fails the load unless `max_filter_ratio`
+ *   (default 0) allows it: "too many filtered rows". Rows whose encoded primary key exceeds 128 bytes
+ *   are filtered too.
+ * - JSON numbers keep their exact text on any Node (json.ts), so BIGINT/LARGEINT/DECIMAL values arrive
+ *   as written.
  * Column expressions in `columns` (`c = f(x)`), jsonpaths and partial updates are not implemented.
  */
 import type { FakeTable } from "../../fakes/starrocksFe";
+import { JsonSyntaxError, JsonValue, isJsonObject, minify, parseJsonExact } from "./json";
 import type { LoadRow } from "./store";
+import { Cell, PRIMARY_KEY_LIMIT, StarRocksType, castText, encodedKeySize, fromJson, parseType } from "./types";
 
 export const OP_COLUMN = "__op";
 
@@ -28,6 +35,8 @@ export interface LoadSpec {
   rowDelimiter: string;
   stripOuterArray: boolean;
   maxFilterRatio: number;
+  /** `strict_mode` header (default false): filter rows with unqualified values instead of loading NULL. */
+  strictMode: boolean;
 }
 
 /** Reads `\xNN` hex escapes, as StarRocks does for separators and delimiters. */
@@ -59,6 +68,7 @@ export function loadSpec(header: (name: string) => string | undefined): LoadSpec
     rowDelimiter: parseDelimiter(header("row_delimiter"), "\n"),
     stripOuterArray: (header("strip_outer_array") ?? "false").toLowerCase() === "true",
     maxFilterRatio: Number(header("max_filter_ratio") ?? "0"),
+    strictMode: (header("strict_mode") ?? "false").toLowerCase() === "true",
   };
 }
 
@@ -94,13 +104,33 @@ function opOf(v: string | null | undefined): 0 | 1 | undefined {
 export function parseBody(body: Buffer, spec: LoadSpec, table: FakeTable, tableName: string): ParsedLoad {
   const fields = loadColumns(spec, table, tableName);
   const columns = fields.filter((c) => c !== OP_COLUMN);
-  const keyNotNull = (values: Record<string, string | null>) => table.keys.every((k) => values[k] !== null && values[k] !== undefined);
+  const types = new Map<string, StarRocksType>(table.columns.map((c) => [c.name, parseType(c.type)]));
+  const notNull = new Set(table.columns.filter((c) => !c.nullable).map((c) => c.name));
+  const keyTypes = table.keys.map((k) => types.get(k)!);
   const out: ParsedLoad = { columns, rows: [], filtered: [], total: 0 };
-  const accept = (values: Record<string, string | null>, op: 0 | 1 | undefined, raw: string) => {
+  /** One row: each cell already converted; applies strict mode, NOT NULL and the key size. */
+  const accept = (cells: Map<string, Cell>, op: 0 | 1 | undefined, raw: string) => {
     out.total++;
-    if (op === undefined) out.filtered.push(`Invalid __op value. Row: ${raw}`);
-    else if (!keyNotNull(values)) out.filtered.push(`NULL value in non-nullable column '${table.keys.find((k) => values[k] == null)}'. Row: ${raw}`);
-    else out.rows.push({ op, values });
+    if (op === undefined) return void out.filtered.push(`Invalid __op value. Row: ${raw}`);
+    const values: Record<string, string | null> = {};
+    for (const [name, cell] of cells) {
+      if ("invalid" in cell) {
+        if (spec.strictMode) return void out.filtered.push(`${cell.invalid}. Row: ${raw}`);
+        // strict_mode=false: an unqualified value is loaded as NULL (loading/strict_mode.md).
+        if (notNull.has(name)) return void out.filtered.push(`NULL value in non-nullable column '${name}' (${cell.invalid}). Row: ${raw}`);
+        values[name] = null;
+      } else values[name] = cell.value;
+    }
+    // A delete needs only the key; an upsert needs every NOT NULL column it writes.
+    const required = op === 1 ? table.keys : columns.filter((c) => notNull.has(c));
+    const missing = required.find((c) => values[c] === null || values[c] === undefined);
+    if (missing) return void out.filtered.push(`NULL value in non-nullable column '${missing}'. Row: ${raw}`);
+    const keySize = encodedKeySize(keyTypes, table.keys.map((k) => values[k] ?? null));
+    if (keySize > PRIMARY_KEY_LIMIT) {
+      // StarRocks' wording for this is not confirmed; the limit is be/src/common/config.h primary_key_limit_size.
+      return void out.filtered.push(`primary key size exceed the limit: ${keySize} bytes > ${PRIMARY_KEY_LIMIT} (primary_key_limit_size). Row: ${raw}`);
+    }
+    out.rows.push({ op, values });
   };
 
   if (spec.format === "csv") {
@@ -114,25 +144,26 @@ export function parseBody(body: Buffer, spec: LoadSpec, table: FakeTable, tableN
         out.filtered.push(`Value count does not match column count. Expect ${fields.length}, but got ${parts.length}. Row: ${rec}`);
         continue;
       }
-      const values: Record<string, string | null> = {};
+      const cells = new Map<string, Cell>();
       let op: 0 | 1 | undefined = 0;
       fields.forEach((f, i) => {
         if (f === OP_COLUMN) op = opOf(parts[i]);
-        else values[f] = parts[i];
+        else cells.set(f, parts[i] === null ? { value: null } : castText(types.get(f)!, parts[i]!, f));
       });
-      accept(values, op, rec);
+      accept(cells, op, rec);
     }
     return out;
   }
 
-  let doc: unknown;
+  let doc: JsonValue;
   try {
-    // Numbers keep their source text: BIGINT keys do not survive a double.
-    doc = JSON.parse(body.toString("utf8"), (_k, v, ctx?: { source?: string }) => (typeof v === "number" && ctx?.source ? ctx.source : v));
+    // Exact on any Node: numbers keep their source text (json.ts).
+    doc = parseJsonExact(body.toString("utf8"));
   } catch (e) {
-    throw new LoadRequestError(`The input is not a valid JSON: ${(e as Error).message}`);
+    if (!(e instanceof JsonSyntaxError)) throw e;
+    throw new LoadRequestError(`The input is not a valid JSON: ${e.message}`);
   }
-  let objects: unknown[];
+  let objects: JsonValue[];
   if (spec.stripOuterArray) {
     if (!Array.isArray(doc)) throw new LoadRequestError("JSON data is not an array-object, strip_outer_array must be FALSE");
     objects = doc;
@@ -142,26 +173,26 @@ export function parseBody(body: Buffer, spec: LoadSpec, table: FakeTable, tableN
   }
   const wanted = spec.columns ? fields : [...columns, OP_COLUMN];
   for (const o of objects) {
-    if (!o || typeof o !== "object" || Array.isArray(o)) {
+    if (!isJsonObject(o)) {
       out.total++;
-      out.filtered.push(`JSON row is not an object: ${JSON.stringify(o)}`);
+      out.filtered.push(`JSON row is not an object: ${minify(o)}`);
       continue;
     }
-    const rec = o as Record<string, unknown>;
-    const lookup = (name: string) => {
-      if (name in rec) return rec[name];
-      const k = Object.keys(rec).find((x) => x.toLowerCase() === name.toLowerCase());
-      return k === undefined ? null : rec[k];
+    const lookup = (name: string): JsonValue | undefined => {
+      if (o.has(name)) return o.get(name);
+      const k = [...o.keys()].find((x) => x.toLowerCase() === name.toLowerCase());
+      return k === undefined ? undefined : o.get(k);
     };
-    const values: Record<string, string | null> = {};
+    const cells = new Map<string, Cell>();
     let op: 0 | 1 | undefined = 0;
     for (const f of wanted) {
       const v = lookup(f);
-      const s = v === null || v === undefined ? null : typeof v === "object" ? JSON.stringify(v) : typeof v === "boolean" ? (v ? "1" : "0") : String(v);
-      if (f === OP_COLUMN) op = opOf(s);
-      else values[f] = s;
+      if (f === OP_COLUMN) {
+        const s = v === undefined || v === null ? null : typeof v === "boolean" ? (v ? "1" : "0") : typeof v === "string" ? v : minify(v);
+        op = opOf(s);
+      } else cells.set(f, fromJson(types.get(f)!, v, f));
     }
-    accept(values, op, JSON.stringify(rec));
+    accept(cells, op, minify(o));
   }
   return out;
 }

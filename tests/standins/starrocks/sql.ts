@@ -14,9 +14,14 @@ import type { FakeColumnDef, FakeFeHooks, FakeResult, FakeSession, StarRocksFeFa
 import { SqlError } from "../../fakes/starrocksFe";
 import { accessDeniedMessage, hasTablePrivilege } from "./privileges";
 import type { Store } from "./store";
+import { informationSchema, parseType } from "./types";
 
 const LONGLONG = 8;
 const VAR_STRING = 253;
+const BLOB = 252;
+const DATETIME = 12;
+/** The `binary` character set number (MySQL protocol). */
+const BINARY = 63;
 const str = (name: string): FakeColumnDef => ({ name, columnType: VAR_STRING });
 const num = (name: string): FakeColumnDef => ({ name, columnType: LONGLONG, columnLength: 20, characterSet: 63 });
 
@@ -93,17 +98,11 @@ function infoSchemaColumns(fe: StarRocksFeFake, sql: string): FakeResult | undef
     "CHARACTER_MAXIMUM_LENGTH", "NUMERIC_PRECISION", "NUMERIC_SCALE", "COLUMN_TYPE", "COLUMN_KEY", "COLUMN_SIZE", "DECIMAL_DIGITS"];
   for (const w of wanted) if (!known.includes(w.toUpperCase())) throw new SqlError(`StarRocks stand-in: information_schema.COLUMNS column ${w} is not implemented`);
   const data = (t?.columns ?? []).map((c, i) => {
-    const base = /^([A-Z]+)/.exec(c.type)![1].toLowerCase();
-    const args = /\((\d+)(?:,(\d+))?\)/.exec(c.type);
-    const precision: Record<string, string> = { tinyint: "3", smallint: "5", int: "10", bigint: "19", largeint: "39" };
-    const size = args ? args[1] : precision[base] ?? null;
-    const digits = base === "decimal" ? args![2] : precision[base] ? "0" : null;
+    // DATA_TYPE, COLUMN_TYPE, COLUMN_SIZE, DECIMAL_DIGITS as StarRocks derives them from the type (types.ts).
+    const info = informationSchema(parseType(c.type));
     const values: Record<string, string | null> = {
       TABLE_CATALOG: "def", TABLE_SCHEMA: db, TABLE_NAME: name, COLUMN_NAME: c.name, ORDINAL_POSITION: String(i + 1), COLUMN_DEFAULT: null,
-      IS_NULLABLE: c.nullable ? "YES" : "NO", DATA_TYPE: base === "string" ? "varchar" : base,
-      CHARACTER_MAXIMUM_LENGTH: /char/.test(base) ? size : null, NUMERIC_PRECISION: /int|decimal/.test(base) ? size : null,
-      NUMERIC_SCALE: /int|decimal/.test(base) ? digits : null, COLUMN_TYPE: c.type.toLowerCase(),
-      COLUMN_KEY: t!.keys.includes(c.name) ? "PRI" : "", COLUMN_SIZE: size, DECIMAL_DIGITS: digits,
+      IS_NULLABLE: c.nullable ? "YES" : "NO", COLUMN_KEY: t!.keys.includes(c.name) ? "PRI" : "", ...info,
     };
     return wanted.map((w) => values[w.toUpperCase()]);
   });
@@ -179,10 +178,16 @@ export function standInSqlHooks(fe: () => StarRocksFeFake, store: Store, opts: S
         throw new SqlError(err.message, err.errno ?? 1064);
       }
       if (!res.fields) return { ok: true, affectedRows: res.affectedRows, insertId: res.insertId };
+      // The store's column types are not StarRocks': text kept in TEXT/LONGTEXT columns is sent as
+      // VARCHAR (StarRocks has no BLOB type), and DATETIME(6) as StarRocks prints DATETIME, with the
+      // fraction only when it is not zero.
+      const datetime = res.fields.map((f: any) => f.columnType === DATETIME);
       const columns: FakeColumnDef[] = res.fields.map((f: any) => ({
-        name: f.name, columnType: f.columnType, flags: f.flags, columnLength: f.columnLength, decimals: f.decimals, characterSet: f.characterSet,
+        name: f.name, columnType: f.columnType === BLOB && f.characterSet !== BINARY ? VAR_STRING : f.columnType, flags: f.flags,
+        columnLength: f.columnLength, decimals: f.columnType === DATETIME ? 0 : f.decimals, characterSet: f.characterSet,
       }));
-      return { columns, rows: res.rows ?? [] };
+      const rowsOut = (res.rows ?? []).map((r) => r.map((v, i) => (datetime[i] && v !== null ? v.replace(/\.0{6}$/, "") : v)));
+      return { columns, rows: rowsOut };
     },
 
     afterDdl: (event) => store.apply(event),

@@ -6,6 +6,7 @@
  */
 import type { FakeColumn, FakeDdlEvent, FakeTable } from "../../fakes/starrocksFe";
 import { MariaDbServer, startMariaDb } from "../../helpers/mariadb";
+import { mariaDbType, parseType } from "./types";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const mysql = require("mysql2/promise");
@@ -18,25 +19,9 @@ export interface LoadRow {
 
 const q = (s: string) => "`" + s.replace(/`/g, "``") + "`";
 
-/** MariaDB column type for a StarRocks column type as the FE fake keeps it (upper case, e.g. VARCHAR(80)). */
-export function mariaType(t: string): string {
-  const v = /^(VAR)?CHAR\((\d+)\)$/.exec(t);
-  if (v) return Number(v[2]) > 16000 ? "MEDIUMTEXT" : `${v[1] ? "VARCHAR" : "CHAR"}(${v[2]})`;
-  if (/^DECIMAL\(\d+,\d+\)$/.test(t)) return t;
-  switch (t) {
-    case "TINYINT": case "SMALLINT": case "INT": case "BIGINT": case "DATE": case "FLOAT": case "DOUBLE": case "BOOLEAN":
-      return t;
-    case "LARGEINT": return "DECIMAL(39,0)";
-    // StarRocks DATETIME keeps microseconds.
-    case "DATETIME": return "DATETIME(6)";
-    case "STRING": case "JSON": return "LONGTEXT";
-    default:
-      throw new Error(`StarRocks stand-in: no MariaDB mapping for column type ${t}; add one to mariaType()`);
-  }
-}
-
-function columnSql(c: FakeColumn): string {
-  return `${q(c.name)} ${mariaType(c.type)} ${c.nullable ? "NULL" : "NOT NULL"}`;
+/** The MariaDB column for a StarRocks column as the FE fake keeps it (type rules: types.ts). */
+function columnSql(c: FakeColumn, key: boolean): string {
+  return `${q(c.name)} ${mariaDbType(parseType(c.type), key)} ${c.nullable ? "NULL" : "NOT NULL"}`;
 }
 
 /** MariaDB error numbers that mean "this row's data does not fit the table" (StarRocks filters such rows). */
@@ -76,14 +61,14 @@ export class Store {
       case "tableDropped":
         return this.exec(`DROP TABLE IF EXISTS ${q(e.db)}.${q(e.table)}`);
       case "columnAdded":
-        return this.exec(`ALTER TABLE ${q(e.db)}.${q(e.table)} ADD COLUMN ${columnSql(e.column)}${e.after ? ` AFTER ${q(e.after)}` : ""}`);
+        return this.exec(`ALTER TABLE ${q(e.db)}.${q(e.table)} ADD COLUMN ${columnSql(e.column, false)}${e.after ? ` AFTER ${q(e.after)}` : ""}`);
       case "columnDropped":
         return this.exec(`ALTER TABLE ${q(e.db)}.${q(e.table)} DROP COLUMN ${q(e.column)}`);
     }
   }
 
   createSql(db: string, table: string, def: FakeTable): string {
-    const cols = def.columns.map(columnSql);
+    const cols = def.columns.map((c) => columnSql(c, def.keys.includes(c.name)));
     return `CREATE TABLE ${q(db)}.${q(table)} (${cols.join(", ")}, PRIMARY KEY (${def.keys.map(q).join(", ")})) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`;
   }
 
