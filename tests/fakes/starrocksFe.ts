@@ -33,7 +33,9 @@ import * as crypto from "crypto";
 import * as net from "net";
 import { parseCreateTable } from "../../clients/starrocks";
 import { freePort } from "../helpers/mariadb";
-import { ColumnDefinition, StarRocksTypeError, columnListOf, parseColumnDefinition, primaryKeyTableColumns, typeText } from "../standins/starrocks/types";
+import {
+  ColumnDefinition, StarRocksTypeError, columnListOf, parseColumnDefinition, parseType, primaryKeyTableColumns, typeSql, typeText,
+} from "../standins/starrocks/types";
 
 // mysql2's server side is untyped.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -281,12 +283,16 @@ function checkModify(old: FakeColumn, col: FakeColumn): void {
   if (old.default !== col.default) throw new SqlError("Can not change default value");
 }
 
+/**
+ * A type as SHOW CREATE TABLE prints it: StarRocks' Type.toSql (bigint(20), int(11), tinyint(4),
+ * largeint(40), decimal(12, 2), and STRING as varchar(65533)); see types.ts typeSql.
+ */
 function displayType(t: string): string {
-  if (t === "BIGINT") return "bigint(20)";
-  if (t === "INT") return "int(11)";
-  const dec = /^DECIMAL\((\d+),(\d+)\)$/.exec(t);
-  if (dec) return `decimal(${dec[1]}, ${dec[2]})`;
-  return t.toLowerCase();
+  try {
+    return typeSql(parseType(t));
+  } catch {
+    return t.toLowerCase();
+  }
 }
 
 export class StarRocksFeFake {

@@ -8,6 +8,9 @@
  * - HTTP (http port = load-url): Stream Load and Transaction Stream Load with labels, Basic auth and
  *   a 307 redirect to a "CN" port of the same process (starrocks/http.ts).
  * - Store: each table the FE creates is created in MariaDB with the same key (starrocks/store.ts).
+ * - StarRocks' type rules (starrocks/types.ts, shared with the FE fake): the types CREATE TABLE accepts
+ *   and refuses, information_schema.COLUMNS, and how each loaded value is cast, filtered or loaded as
+ *   NULL (strict_mode off by default, as in StarRocks); JSON numbers stay exact (starrocks/json.ts).
  * It has no commit/publish cost, no tablet versions, no compaction and no memory limits: latency and
  * throughput measured against it say nothing about StarRocks.
  */

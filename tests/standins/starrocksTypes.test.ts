@@ -9,7 +9,7 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { mariadbAvailable } from "../helpers/mariadb";
-import { javaAvailable, mavenJar, run, runJavaProgram } from "./java/jars";
+import { javaAvailable, mavenAvailable, mavenClasspath, mavenJar, run, runJavaProgram } from "./java/jars";
 import { JsonNumber, parseJsonExact } from "./starrocks/json";
 import { textToDatetime, textToDecimal } from "./starrocks/types";
 import { startStarRocksStandIn, StarRocksStandIn } from "./starrocks";
@@ -49,15 +49,19 @@ describe("exact JSON numbers (issue 18)", () => {
     expect(oldIds[0]).toBe(oldIds[1]); // two distinct keys become one
     expect(oldIds).not.toContain(BIG[0]);
     expect(oldIds).not.toContain(LARGE[0]);
-    // The new reader, loaded in Node 20 through ts-node (transpile only).
+    // The stand-in's load path now (loadBody.ts parseBody), loaded in Node 20 through ts-node (transpile only).
     const root = path.join(__dirname, "..", "..");
-    const now = `const { parseJsonExact } = require(${JSON.stringify(path.join(__dirname, "starrocks", "json.ts"))});
-      console.log(JSON.stringify(parseJsonExact(${body}).map((r) => r.get("id").text)));`;
+    const table = { columns: [{ name: "id", type: "LARGEINT", nullable: false }, { name: "d", type: "DECIMAL(38,10)", nullable: true }], keys: ["id"], distribution: ["id"], properties: {} };
+    const now = `const { parseBody, loadSpec } = require(${JSON.stringify(path.join(__dirname, "starrocks", "loadBody.ts"))});
+      const body = Buffer.from(${body}.replace(/"id": (${DEC38.replace(".", "\\.")})/, '"id": 1, "d": $1'));
+      const spec = loadSpec((n) => ({ format: "json", strip_outer_array: "true" })[n]);
+      const out = parseBody(body, spec, ${JSON.stringify(table)}, "t");
+      console.log(JSON.stringify(out.rows.map((r) => r.values.id + "/" + r.values.d)), out.filtered.length);`;
     const after = await run(node20, ["-r", "ts-node/register/transpile-only", "-e", now], {
       cwd: root, env: { TS_NODE_PROJECT: path.join(root, "tsconfig.json") },
     });
     expect(after.stderr).not.toMatch(/Error/);
-    expect(JSON.parse(after.stdout)).toEqual([BIG[0], BIG[1], LARGE[0], LARGE[1], DEC38]);
+    expect(after.stdout.trim()).toBe(`${JSON.stringify([BIG[0], BIG[1], LARGE[0], LARGE[1]].map((v) => `${v}/null`).concat(`1/${DEC38}`))} 0`);
   }, 60_000);
 });
 
@@ -161,6 +165,13 @@ describeIf("the StarRocks stand-in applies StarRocks' type rules", () => {
     const name = `bad_${Math.random().toString(36).slice(2, 8)}`;
     await expect(sql(`CREATE TABLE ty.${name} (${cols} DISTRIBUTED BY HASH(${/PRIMARY KEY \((\w+)\)/.exec(cols)![1]})`)).rejects.toThrow(message);
     expect(sr.fe.databases.get("ty")!.has(name)).toBe(false);
+  });
+
+  test("SHOW CREATE TABLE prints types as StarRocks' Type.toSql does (STRING as varchar(65533))", async () => {
+    const [row] = await sql("SHOW CREATE TABLE ty.all_types");
+    const ddl: string = row["Create Table"];
+    for (const col of ["`k2` largeint(40) NOT NULL", "`b` boolean NULL", "`t` tinyint(4) NULL", "`s` smallint(6) NULL", "`dec` decimal(38, 10) NULL",
+      "`st` varchar(65533) NULL", "`j` json NULL", "`a` array<int(11)> NULL", "`nn` varchar(4) NOT NULL DEFAULT \"\""]) expect(ddl).toContain(col);
   });
 
   test("a key column without NULL / NOT NULL becomes NOT NULL (KeysDesc setPrimaryKeyNonNullable)", async () => {
@@ -294,4 +305,19 @@ describeIf("the StarRocks stand-in applies StarRocks' type rules", () => {
     expect(p.stdout).toContain("column j position=16 key= type=json size=null digits=null positionClass=Long");
     expect(p.stdout).toContain("column a position=17 key= type=unknown size=null digits=null positionClass=Long");
   }, 180_000);
+
+  // The connector's type check (StarRocksSinkTable#validateTableStructure, sheet §4) against the stand-in's answers.
+  (javaAvailable() && mavenAvailable() ? test : test.skip)("the real connector's type check: LARGEINT/JSON/ARRAY unchecked, BOOLEAN as tinyint; FLOAT into DOUBLE and SMALLINT into INT refused", async () => {
+    await sql("CREATE TABLE ty.checked (id BIGINT NOT NULL, big LARGEINT, flag BOOLEAN, j JSON, tags ARRAY<VARCHAR(10)>, amount DECIMAL(12,2), score DOUBLE, n INT) PRIMARY KEY (id) DISTRIBUTED BY HASH(id)");
+    const cp = [await mavenJar("com.starrocks:flink-connector-starrocks:1.2.10_flink-1.19"), ...(await mavenClasspath("org.apache.flink:flink-table-common:1.20.3"))];
+    const check = async (...cols: string[]) => {
+      const p = await runJavaProgram("TypeCheckProbe.java", cp, [`jdbc:mysql://${sr.host}:${sr.queryPort}`, `${sr.host}:${sr.httpPort}`, "root", ROOT_PW, "ty", "checked", ...cols]);
+      expect(p.stderr).not.toMatch(/Exception in thread/);
+      return p.stdout.trim();
+    };
+    const good = ["id:BIGINT", "big:DECIMAL(20, 0)", "flag:BOOLEAN", "j:STRING", "tags:ARRAY<STRING>", "amount:DECIMAL(12, 2)", "score:DOUBLE", "n:INT"];
+    expect(await check(...good)).toBe("valid");
+    expect(await check(...good.map((c) => (c === "score:DOUBLE" ? "score:FLOAT" : c)))).toBe("invalid: Flink and StarRocks types are not matched for column score, flink type is FLOAT, starrocks type is double");
+    expect(await check(...good.map((c) => (c === "n:INT" ? "n:SMALLINT" : c)))).toBe("invalid: Flink and StarRocks types are not matched for column n, flink type is SMALLINT, starrocks type is int");
+  }, 600_000);
 });

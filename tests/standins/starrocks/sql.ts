@@ -5,10 +5,12 @@
  *   `SHOW COLLATION`);
  * - the two queries of the StarRocks Flink connector v1.2.10 (manager/StarRocksQueryVisitor.java):
  *   the information_schema.COLUMNS query (ORDINAL_POSITION is cast to long, so it is sent as BIGINT;
- *   COLUMN_KEY 'PRI' marks key columns; DATA_TYPE lower case) and `select current_version() as ver`;
+ *   COLUMN_KEY 'PRI' marks key columns; DATA_TYPE, COLUMN_SIZE, DECIMAL_DIGITS as StarRocks derives them,
+ *   types.ts) and `select current_version() as ver`;
  * - ordinary SQL (SELECT, INSERT, DELETE, UPDATE, SHOW TABLES, USE) answered from the backing MariaDB,
  *   with the same table privileges as StarRocks. INSERT into a Primary Key table is an upsert there,
- *   so it is relayed as REPLACE.
+ *   so it is relayed as REPLACE. Relayed SQL is MariaDB's: INSERT values are not cast by StarRocks'
+ *   load rules (only Stream Load is). Result text is UTF-8 (see the FE fake's handshake).
  */
 import type { FakeColumnDef, FakeFeHooks, FakeResult, FakeSession, StarRocksFeFake } from "../../fakes/starrocksFe";
 import { SqlError } from "../../fakes/starrocksFe";
