@@ -104,6 +104,11 @@ export interface TableDef {
   chunkKeyColumn?: string;
   /** StarRocks BUCKETS (config catalogBuckets); absent = StarRocks chooses. */
   buckets?: number;
+  /**
+   * A table of the user's own database (catalog: source). The `cdc` commands that write rows (latency, load,
+   * bench, cleanup) never write into it.
+   */
+  fromSource?: boolean;
   /** Source tables: the Flink source needs `debezium.binary.handling.mode = base64` (the table has binary columns). */
   binaryAsBase64?: boolean;
 }

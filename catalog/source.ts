@@ -167,6 +167,7 @@ export function buildSourceCatalog(schema: SourceSchema, sel: CatalogSelection):
       key: [...key],
       columns,
       description: `Table ${sel.database}.${name} of the source.`,
+      fromSource: true,
       serverIds: blocks.get(name),
       ...(chunkKeyColumn ? { chunkKeyColumn } : {}),
       ...(buckets ? { buckets } : {}),

@@ -2,9 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, hostEndpoints } from "../config";
 import { PLACEHOLDER_SECRETS, renderCdcJobs } from "../render/flinkJob";
 import { CdcJob } from "../providers/cdcJob";
+import { TableDef } from "../catalog/tables";
 
 export interface CdcJobsArgs {
   config: StackConfig;
+  /** The catalog's tables (catalog/load.ts): one job each. */
+  tables: TableDef[];
   cdcPassword: pulumi.Input<string>;
   loaderPassword: pulumi.Input<string>;
   /**
@@ -35,7 +38,7 @@ export class CdcJobs extends pulumi.ComponentResource {
     // Rendered with password placeholders: the statements are plain inputs, known at preview, so a changed
     // option shows as an old -> new diff of its statement. The provider substitutes the secret passwords
     // only into what it sends to the SQL Gateway.
-    const plans = renderCdcJobs(cfg, PLACEHOLDER_SECRETS);
+    const plans = renderCdcJobs(cfg, PLACEHOLDER_SECRETS, args.tables);
     this.jobs = plans.map((plan) =>
       new CdcJob(`cdc-job-${plan.table}`, {
         gatewayUrl: host.sqlGateway,

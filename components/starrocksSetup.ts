@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ALIASES, CONTAINER_PORTS, STORAGE_VOLUME_NAME, StackConfig, hostEndpoints } from "../config";
-import { replicatedTables } from "../catalog/tables";
+import { TableDef } from "../catalog/tables";
 import { ComputeNode } from "../providers/computeNode";
 import { Database } from "../providers/database";
 import { LoaderUser } from "../providers/loaderUser";
@@ -10,6 +10,8 @@ import { Table } from "../providers/table";
 
 export interface StarRocksSetupArgs {
   config: StackConfig;
+  /** The catalog's tables (catalog/load.ts), each a Primary Key table in the sink database. */
+  tables: TableDef[];
   /** The administrator's password: root's (managed mode, set by RootPassword) or starrocksAdminPassword (external). */
   adminPassword: pulumi.Input<string>;
   loaderPassword: pulumi.Input<string>;
@@ -76,7 +78,7 @@ export class StarRocksSetup extends pulumi.ComponentResource {
     // loads do not block it and the recycle bin does not keep the storage volume referenced.
     const forceDrop = !args.retainData;
     const database = new Database("sink-database", { ...admin, database: cfg.starrocks.database, forceDrop }, data(volume ? [volume] : bootstrap));
-    const tables = replicatedTables(cfg.tables);
+    const tables = args.tables;
     // The database name comes from the Database resource, so renaming it replaces the tables with it, and their
     // CDC jobs are deleted (stopped) before the old database is dropped.
     this.tables = tables.map((t) =>

@@ -1,5 +1,5 @@
 /** manifest.json: every container and every dynamic resource a stack declares (a public interface). */
-import { replicatedTables } from "../catalog/tables";
+import { TableDef, replicatedTables } from "../catalog/tables";
 import { StackConfig } from "../config";
 import { ContainerSpec } from "./containers";
 
@@ -28,8 +28,7 @@ export interface Manifest {
  * The dynamic resources the program declares, in the order `pulumi up` reconciles them. index.ts uses
  * these names, and a test checks the declared graph against this list.
  */
-export function plannedResources(cfg: StackConfig): PlannedResource[] {
-  const tables = replicatedTables(cfg.tables);
+export function plannedResources(cfg: StackConfig, tables: readonly TableDef[] = replicatedTables(cfg.tables)): PlannedResource[] {
   const r: PlannedResource[] = [];
   if (cfg.minio.enabled) r.push({ type: "minio:Bucket", name: "bucket" });
   if (cfg.source.mode === "managed") {
@@ -50,7 +49,7 @@ export function plannedResources(cfg: StackConfig): PlannedResource[] {
   return r;
 }
 
-export function renderManifest(cfg: StackConfig, specs: ContainerSpec[]): Manifest {
+export function renderManifest(cfg: StackConfig, specs: ContainerSpec[], tables: readonly TableDef[] = replicatedTables(cfg.tables)): Manifest {
   return {
     containers: specs.map((s) => ({
       name: s.name,
@@ -60,6 +59,6 @@ export function renderManifest(cfg: StackConfig, specs: ContainerSpec[]): Manife
       volumes: s.volumes.map((v) => ({ name: `${cfg.prefix}-${v.volume}`, containerPath: v.containerPath, retainOnDelete: v.data && cfg.retainData })),
       healthcheck: { ...s.healthcheck },
     })),
-    resources: plannedResources(cfg),
+    resources: plannedResources(cfg, tables),
   };
 }

@@ -101,3 +101,39 @@ test("Pulumi.dev.yaml is a valid stack", () => {
   for (const [k, v] of Object.entries(stack.config)) raw[k.replace(/^starrocks-cdc:/, "")] = v;
   expect(() => resolveConfig(raw, { stack: "dev" })).not.toThrow();
 });
+
+test("unknown keys are named together and the known keys listed once", () => {
+  const found = problems({ cnCounts: 2, tabels: ["orders"] });
+  expect(found.filter((p) => /unknown config key/.test(p))).toEqual([expect.stringMatching(/^cnCounts, tabels: unknown config keys; known keys: hostAddress, /)]);
+  expect(found.join("\n").split("known keys:").length - 1).toBe(1);
+});
+
+const external = { sourceMode: "external", sourceHost: "db", sourcePassword: "x" };
+
+test.each([
+  [{ catalog: "mine" }, /catalog: "mine" is not allowed; use one of demo, source/],
+  [{ catalog: "source" }, /catalog: "source" reads the tables of an existing server; set sourceMode to external/],
+  [{ ...external, catalog: "source", tables: ["orders"] }, /tables: selects demo tables; with catalog: source choose tables with captureTables/],
+  [{ captureTables: "orders_.*" }, /captureTables: applies only with catalog: source/],
+  [{ ...external, catalog: "source", captureTables: "orders(" }, /captureTables: "orders\(" is not a regular expression/],
+  [{ ...external, catalog: "source", catalogExcludeColumns: ["orders"] }, /catalogExcludeColumns: "orders" is not table\.column/],
+  [{ ...external, catalog: "source", catalogKeys: ["log"] }, /catalogKeys: "log" is not table:column\[,column\]/],
+  [{ ...external, catalog: "source", catalogKeys: ["log:a", "log:b"] }, /catalogKeys: names the key of table log twice/],
+  [{ ...external, catalog: "source", catalogBuckets: ["events:0"] }, /catalogBuckets: "events:0" is not table:n with n in 1\.\.1024/],
+  [{ ...external, catalog: "source", cdcServerIdBase: 4294967295 - 5000 }, /cdcServerIdBase: .* is out of range; allowed 2\.\.4290771991/],
+])("catalog keys: rejects %j", (raw, message) => {
+  expect(problems(raw).join("\n")).toMatch(message);
+});
+
+test("a source catalog's overrides parse by table", () => {
+  const cfg = resolveConfig({ ...external, catalog: "source", captureTables: "app_.*", captureTablesExclude: "app_tmp_.*", catalogExcludeColumns: ["app_a.blob", "app_a.note"], catalogKeys: ["app_log:host, ts"], catalogBuckets: ["app_a:16"] }, { stack: "dev" });
+  expect(cfg.catalog).toEqual({
+    kind: "source",
+    captureTables: "app_.*",
+    captureTablesExclude: "app_tmp_.*",
+    excludeColumns: { app_a: ["blob", "note"] },
+    keys: { app_log: ["host", "ts"] },
+    buckets: { app_a: 16 },
+  });
+  expect(resolveConfig({}, { stack: "dev" }).catalog.kind).toBe("demo");
+});

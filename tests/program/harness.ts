@@ -81,7 +81,10 @@ export async function runProgram(config: Record<string, unknown>, stack = "dev",
       return register(req, callback);
     };
 
-    const program = require("../../index");
+    // As Pulumi's Node runtime does (cmd/run/run.ts): a program exporting a function is called, and its
+    // (awaited) result is the stack outputs.
+    const exported = require("../../index");
+    const program = await (typeof exported === "function" ? exported() : exported);
     const outputs: Record<string, unknown> = {};
     const secretOutputs: string[] = [];
     for (const [name, value] of Object.entries(program)) {
