@@ -156,7 +156,9 @@ async function runSize(n: number, opts: Options, say: (s: string) => void): Prom
 
     const base = resolveConfig(
       { sourceMode: "external", sourceHost: "127.0.0.1", sourcePort: source.port, sourceUser: CDC_USER, sourcePassword: CDC_PASSWORD, sourceDatabase: DATABASE, sinkDatabase: DATABASE },
-      { stack: "bench" },
+      // A stack per size: job names differ, so the CdcJob provider never resumes a job of an earlier size
+      // from its retained checkpoint (whose binlog position belongs to that size's source server).
+      { stack: `bench${n}` },
     );
     const cfg = { ...base, starrocks: { ...base.starrocks, fromFlink: { jdbcUrl: `jdbc:mysql://127.0.0.1:${standin.queryPort}`, loadUrl: `127.0.0.1:${standin.httpPort}` } } };
     const specs = renderCdcJobs(cfg, { cdcPassword: CDC_PASSWORD, loaderPassword: LOADER_PASSWORD }, catalog.tables);

@@ -44,8 +44,22 @@ const show = (v: unknown): string => {
   return s.length > 160 ? `${s.slice(0, 120)}… (${s.length} chars)` : s;
 };
 
+/**
+ * A cell whose value the real connectors change in a way no column-wide rule describes (the same source value
+ * arrives differently through the snapshot and the binlog): the sink must hold exactly `sink` (canonical
+ * form), and `why` says what happens. Checked instead of valuesEqual, so a change of behaviour still fails.
+ */
+export interface KnownCell {
+  table: string;
+  /** rowKey() of the row. */
+  key: string;
+  column: string;
+  sink: string | null;
+  why: string;
+}
+
 /** Every difference between the source rows and the sink rows of one table (empty: equal). */
-export function rowDifferences(t: TableDef, source: Row[], sink: Row[]): string[] {
+export function rowDifferences(t: TableDef, source: Row[], sink: Row[], known: readonly KnownCell[] = []): string[] {
   const out: string[] = [];
   const src = new Map(source.map((r) => [rowKey(t, r, "source"), r]));
   const dst = new Map(sink.map((r) => [rowKey(t, r, "sink"), r]));
@@ -56,6 +70,12 @@ export function rowDifferences(t: TableDef, source: Row[], sink: Row[]): string[
       continue;
     }
     for (const c of t.columns) {
+      const cell = known.find((x) => x.table === t.name && x.key === k && x.column === c.name);
+      if (cell) {
+        const got = canonicalValue(c, d[c.name], "sink");
+        if (got !== cell.sink) out.push(`${t.name} key ${k} column ${c.name} (known: ${cell.why}): expected the sink to hold ${show(cell.sink)}, it holds ${show(d[c.name])} (canonical ${show(got)})`);
+        continue;
+      }
       if (valuesEqual(c, s[c.name], d[c.name])) continue;
       out.push(`${t.name} key ${k} column ${c.name}: source ${show(s[c.name])} (canonical ${show(canonicalValue(c, s[c.name], "source"))}), ` +
         `sink ${show(d[c.name])} (canonical ${show(canonicalValue(c, d[c.name], "sink"))})`);
@@ -71,13 +91,14 @@ export function rowDifferences(t: TableDef, source: Row[], sink: Row[]): string[
  */
 export async function waitForEqualRows(
   tables: readonly TableDef[], source: { at: Endpoint; database: string }, sink: { at: Endpoint; database: string }, timeoutMs: number, what: string,
+  known: readonly KnownCell[] = [],
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const diffs: string[] = [];
     for (const t of tables) {
       try {
-        diffs.push(...rowDifferences(t, await readRows(source.at, source.database, t.name), await readRows(sink.at, sink.database, t.name)));
+        diffs.push(...rowDifferences(t, await readRows(source.at, source.database, t.name), await readRows(sink.at, sink.database, t.name), known));
       } catch (err) {
         diffs.push(`${t.name}: ${(err as Error).message}`);
       }
