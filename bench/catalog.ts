@@ -16,7 +16,7 @@
  *
  * The stand-in stores rows at once: the figures describe MariaDB, Flink and the connectors, not StarRocks.
  *
- *   npm run bench:catalog -- [--tables 5,20,50] [--rate 1000] [--warmup 20] [--duration 40] [--json]
+ *   npm run bench:catalog -- [--tables 5,20,50] [--rate 1000] [--warmup 20] [--duration 40] [--pool N | --default-pool] [--json]
  */
 import * as os from "os";
 import { spawnSync } from "child_process";
@@ -51,10 +51,12 @@ interface Options {
   durationS: number;
   workers: number;
   json: boolean;
+  /** mysql-cdc connection.pool.size for every job: undefined = tables + 10, 0 = leave the rendered default (20). */
+  pool?: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const known = new Set(["--tables", "--rate", "--warmup", "--duration", "--workers", "--json"]);
+  const known = new Set(["--tables", "--rate", "--warmup", "--duration", "--workers", "--json", "--pool", "--default-pool"]);
   for (const a of argv) if (a.startsWith("--") && !known.has(a)) throw new Error(`unknown option ${a}; known: ${[...known].join(" ")}`);
   const value = (name: string, dflt: number): number => {
     const i = argv.indexOf(`--${name}`);
@@ -66,7 +68,8 @@ function parseOptions(argv: string[]): Options {
   const i = argv.indexOf("--tables");
   const sizes = i < 0 ? [5, 20, 50] : argv[i + 1].split(",").map(Number);
   if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 200)) throw new Error(`--tables needs table counts 1..200, e.g. 5,20,50; got ${argv[i + 1]}`);
-  return { sizes, rate: value("rate", 1000), warmupS: value("warmup", 20), durationS: value("duration", 40), workers: value("workers", 4), json: argv.includes("--json") };
+  const pool = argv.includes("--default-pool") ? 0 : argv.includes("--pool") ? value("pool", 20) : undefined;
+  return { sizes, rate: value("rate", 1000), warmupS: value("warmup", 20), durationS: value("duration", 40), workers: value("workers", 4), json: argv.includes("--json"), pool };
 }
 
 const DATABASE = "bench";
@@ -161,7 +164,15 @@ async function runSize(n: number, opts: Options, say: (s: string) => void): Prom
       { stack: `bench${n}` },
     );
     const cfg = { ...base, starrocks: { ...base.starrocks, fromFlink: { jdbcUrl: `jdbc:mysql://127.0.0.1:${standin.queryPort}`, loadUrl: `127.0.0.1:${standin.httpPort}` } } };
-    const specs = renderCdcJobs(cfg, { cdcPassword: CDC_PASSWORD, loaderPassword: LOADER_PASSWORD }, catalog.tables);
+    const rendered = renderCdcJobs(cfg, { cdcPassword: CDC_PASSWORD, loaderPassword: LOADER_PASSWORD }, catalog.tables);
+    // mysql-cdc keeps ONE JDBC pool per source host:port in the JobManager JVM, shared by every job's split
+    // enumerator, sized by the first job's `connection.pool.size` (default 20). From about 20 jobs on one source
+    // the enumerators wait for it and fail after 30 s ("connection-pool-<host:port> - Connection is not available,
+    // request timed out after 30000ms"), so with --pool (default: tables + 10) each source gets a larger pool.
+    const specs = opts.pool === 0 ? rendered : rendered.map((s) => ({
+      ...s,
+      statements: s.statements.map((st, i) => (i === 0 ? st.replace(/'connector' = 'mysql-cdc',/, `'connector' = 'mysql-cdc',\n  'connection.pool.size' = '${opts.pool ?? n + 10}',`) : st)),
+    }));
     const provider = createCdcJobProvider({ log: () => undefined, pollInitialMs: 500, pollMaxMs: 2000 });
     const client = new FlinkClient({ gatewayUrl: flink.gatewayUrl, restUrl: flink.restUrl, timeoutMs: 600_000 });
     cleanups.unshift(() => cancelJobs(client, specs.map((s) => s.pipelineName)));
