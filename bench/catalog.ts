@@ -16,7 +16,8 @@
  *
  * The stand-in stores rows at once: the figures describe MariaDB, Flink and the connectors, not StarRocks.
  *
- *   npm run bench:catalog -- [--tables 5,20,50] [--rate 1000] [--warmup 20] [--duration 40] [--pool N | --default-pool] [--json]
+ *   npm run bench:catalog -- [--tables 5,20,50] [--rate 1000] [--warmup 20] [--duration 40] [--pool N | --default-pool]
+ *                            [--max-connections 500] [--json]
  */
 import * as os from "os";
 import { spawnSync } from "child_process";
@@ -51,12 +52,17 @@ interface Options {
   durationS: number;
   workers: number;
   json: boolean;
+  /**
+   * The source's max_connections. Each job holds a binlog connection and its reader's JDBC connection, and the
+   * enumerators share the pool: about 3 per table, so 50 tables pass MySQL's and MariaDB's default of 151.
+   */
+  maxConnections: number;
   /** mysql-cdc connection.pool.size for every job: undefined = tables + 10, 0 = leave the rendered default (20). */
   pool?: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const known = new Set(["--tables", "--rate", "--warmup", "--duration", "--workers", "--json", "--pool", "--default-pool"]);
+  const known = new Set(["--tables", "--rate", "--warmup", "--duration", "--workers", "--json", "--pool", "--default-pool", "--max-connections"]);
   for (const a of argv) if (a.startsWith("--") && !known.has(a)) throw new Error(`unknown option ${a}; known: ${[...known].join(" ")}`);
   const value = (name: string, dflt: number): number => {
     const i = argv.indexOf(`--${name}`);
@@ -69,7 +75,7 @@ function parseOptions(argv: string[]): Options {
   const sizes = i < 0 ? [5, 20, 50] : argv[i + 1].split(",").map(Number);
   if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 200)) throw new Error(`--tables needs table counts 1..200, e.g. 5,20,50; got ${argv[i + 1]}`);
   const pool = argv.includes("--default-pool") ? 0 : argv.includes("--pool") ? value("pool", 20) : undefined;
-  return { sizes, rate: value("rate", 1000), warmupS: value("warmup", 20), durationS: value("duration", 40), workers: value("workers", 4), json: argv.includes("--json"), pool };
+  return { sizes, rate: value("rate", 1000), warmupS: value("warmup", 20), durationS: value("duration", 40), workers: value("workers", 4), json: argv.includes("--json"), pool, maxConnections: value("max-connections", 500) };
 }
 
 const DATABASE = "bench";
@@ -117,6 +123,8 @@ interface SizeFigures {
   /** Resident memory of the Flink processes after the run, MiB. */
   rssMiB: Record<Role, number>;
   binlogConnections: number;
+  /** Every connection the source serves while the jobs run (SHOW PROCESSLIST rows, the benchmark's own included). */
+  sourceConnections: number;
 }
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
@@ -128,7 +136,7 @@ async function runSize(n: number, opts: Options, say: (s: string) => void): Prom
   try {
     const tier = await realTier();
     const flink = flinkEndpoints(tier);
-    const [source, standin] = await Promise.all([startMariaDb({ binlog: true, timeZone: "+00:00" }), startStarRocksStandIn({ preset: "ready" })]);
+    const [source, standin] = await Promise.all([startMariaDb({ binlog: true, timeZone: "+00:00", extraArgs: [`--max-connections=${opts.maxConnections}`] }), startStarRocksStandIn({ preset: "ready" })]);
     cleanups.push(() => source.stop(), () => standin.stop());
     const root = { host: source.host, port: source.port, user: source.user, password: source.password };
     const writerTables = Array.from({ length: n }, (_, i) => benchTable(i + 1));
@@ -217,6 +225,7 @@ async function runSize(n: number, opts: Options, say: (s: string) => void): Prom
     const cpu1 = flinkCpu();
     const [procs] = await admin.query("SHOW PROCESSLIST");
     const binlogConnections = (procs as Array<{ Command: string }>).filter((p) => p.Command === "Binlog Dump").length;
+    const sourceConnections = (procs as unknown[]).length;
     return {
       tables: n,
       jobs: specs.length,
@@ -230,6 +239,7 @@ async function runSize(n: number, opts: Options, say: (s: string) => void): Prom
       cpuCores: round(ROLES.reduce((s, r) => s + cpu1[r] - cpu0[r], 0) / wallS, 2),
       rssMiB: flinkRssMiB(),
       binlogConnections,
+      sourceConnections,
     };
   } finally {
     for (const c of cleanups) await c().catch((err) => process.stderr.write(`cleanup: ${(err as Error).message}\n`));
@@ -253,7 +263,7 @@ async function main(): Promise<void> {
       figures.push(f);
       say(`${n} tables (${f.jobs} jobs): freshness p50 ${fmtMs(f.freshnessMs?.p50)}, p95 ${fmtMs(f.freshnessMs?.p95)}, p99 ${fmtMs(f.freshnessMs?.p99)}; ` +
         `written ${Math.round(f.writtenPerSec)} rows/s, ${f.notVisible} not visible; Flink CPU ${f.cpuCores} cores (JM ${f.cpuSeconds.jobmanager} s, TM ${f.cpuSeconds.taskmanager} s, gateway ${f.cpuSeconds["sql-gateway"]} s); ` +
-        `RSS JM ${f.rssMiB.jobmanager} MiB, TM ${f.rssMiB.taskmanager} MiB; ${f.binlogConnections} binlog connections on the source`);
+        `RSS JM ${f.rssMiB.jobmanager} MiB, TM ${f.rssMiB.taskmanager} MiB; ${f.binlogConnections} binlog connections (${f.sourceConnections} connections in all) on the source`);
     }
   } finally {
     await globalTeardown();
