@@ -2,7 +2,7 @@
  * Freshness of the real pipeline: MariaDB (binlog) -> the project's CDC jobs on a real Flink 1.20
  * cluster (the real-tier processes: JobManager, TaskManager, SQL Gateway, S3 server for checkpoints) ->
  * the StarRocks stand-in. It starts all of it itself, with the stack's default sink settings
- * (sinkFlushIntervalMs, checkpointInterval, sinkSemantic from config.ts).
+ * (sinkFlushIntervalMs, checkpointInterval, sinkSemantic from config/).
  *
  * After the snapshot, writers insert single rows at --rate rows/s (default 1,000) spread over the five
  * catalog tables for --duration seconds (default 60). Freshness is what `cdc` measures (cli/measure.ts):

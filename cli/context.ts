@@ -6,6 +6,7 @@ import { TABLES, TableDef, findTable, HEARTBEAT_TABLE } from "../catalog/tables"
 import { CliError, UsageError } from "./errors";
 import { Connections, Endpoint, Role, connect, connectionFailure, describeEndpoint } from "./connections";
 import { LIST_TABLES_SQL } from "./sql";
+import { readSourceSchema } from "../clients/mysql";
 
 export interface Output {
   write(text: string): void;
@@ -117,6 +118,24 @@ export class Context {
     return findTable(HEARTBEAT_TABLE);
   }
 
+  /**
+   * The named tables of the source's own database (catalog: source) as the CLI needs them: name and key,
+   * marked fromSource, so no command writes rows into them.
+   */
+  private async sourceTables(names: string[]): Promise<TableDef[]> {
+    const ep = this.endpoint("source");
+    const schema = await readSourceSchema(await this.conn("source"), ep.database ?? "").catch((err) => {
+      throw endpointError(ep, err);
+    });
+    return names.map((name) => {
+      if (!schema.tables.some((t) => t.TABLE_NAME === name)) {
+        throw new UsageError(`unknown table "${name}": neither a demo table (${TABLES.filter((x) => !x.internal).map((x) => x.name).join(", ")}) nor a table of source database ${ep.database}`);
+      }
+      const key = schema.primaryKeys.filter((k) => k.TABLE_NAME === name).sort((a, b) => Number(a.SEQ_IN_INDEX) - Number(b.SEQ_IN_INDEX)).map((k) => k.COLUMN_NAME);
+      return { name, key, columns: [], description: `Table ${ep.database}.${name} of the source.`, fromSource: true };
+    });
+  }
+
   async close(): Promise<void> {
     const all = [...this.extra];
     for (const p of this.open.values()) all.push(await p.catch(() => undefined as never));
@@ -133,12 +152,12 @@ export class Context {
   private async resolveTables(needSink: boolean): Promise<TableDef[]> {
     const explicit = this.global.tables?.split(",").map((s) => s.trim()).filter(Boolean) ?? this.connections.stackTables();
     if (explicit) {
-      const defs = explicit.map((name) => {
-        const t = TABLES.find((x) => x.name === name);
-        if (!t) throw new UsageError(`unknown table "${name}"; known tables: ${TABLES.filter((x) => !x.internal).map((x) => x.name).join(", ")}`);
-        return t;
-      });
-      return TABLES.filter((t) => !t.internal && defs.includes(t));
+      const demo = TABLES.filter((t) => !t.internal && explicit.includes(t.name));
+      const others = explicit.filter((name) => !TABLES.some((t) => t.name === name));
+      if (!others.length) return demo;
+      // A stack with catalog: source replicates the source's own tables: found in the source's information_schema.
+      const found = await this.sourceTables(others);
+      return explicit.map((name) => demo.find((t) => t.name === name) ?? found.find((t) => t.name === name)).filter((t): t is TableDef => !!t);
     }
     const source = await this.tableNames("source");
     const sink = needSink ? await this.tableNames("sink") : source;
@@ -159,6 +178,21 @@ export function endpointError(ep: Endpoint, err: unknown): unknown {
   if (code && ["PROTOCOL_CONNECTION_LOST", "ECONNRESET", "EPIPE", "ECONNREFUSED", "ETIMEDOUT"].includes(code)) return connectionFailure(ep, err);
   if (!(err instanceof Error) || err instanceof CliError) return err;
   return Object.assign(new Error(`${describeEndpoint(ep)}: ${err.message}`), { code });
+}
+
+/**
+ * Commands that write rows (latency, load, bench, cleanup) work on the demo tables only: they never write
+ * into, or delete from, a table of the user's own database (catalog: source).
+ */
+export function writableTables(tables: TableDef[], command: string): TableDef[] {
+  const own = tables.filter((t) => t.fromSource);
+  if (own.length) {
+    throw new UsageError(
+      `\`cdc ${command}\` writes rows into the tables it works on, and ${own.map((t) => t.name).join(", ")} ${own.length > 1 ? "are tables" : "is a table"} of your own database: ` +
+        `this tool never writes into them. Measure freshness with \`cdc monitor\` (it writes only to cdc_heartbeat) and compare rows with \`cdc counts\`.`,
+    );
+  }
+  return tables;
 }
 
 /** Requires a table to be replicated, e.g. `orders` for `latency single`. */

@@ -5,6 +5,7 @@
 import { FlagSpec, formatFlags, parseArgs } from "./args";
 import { Command } from "./command";
 import { benchCommand } from "./commands/bench";
+import { catalogCommand } from "./commands/catalog";
 import { cleanupCommand } from "./commands/cleanup";
 import { countsCommand } from "./commands/counts";
 import { latencyCommand } from "./commands/latency";
@@ -16,7 +17,7 @@ import { Context, Interrupt, Output } from "./context";
 import { EXIT, UsageError, classify } from "./errors";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: readonly Command<any>[] = [latencyCommand, loadCommand, countsCommand, cleanupCommand, benchCommand, monitorCommand, preflightCommand];
+export const COMMANDS: readonly Command<any>[] = [latencyCommand, loadCommand, countsCommand, cleanupCommand, benchCommand, monitorCommand, preflightCommand, catalogCommand];
 
 export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: "source", type: "string", value: "URL", help: "source MySQL, mysql://user:password@host:port/db (or CDC_SOURCE_URL)" },

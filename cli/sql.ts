@@ -104,6 +104,8 @@ export function maxToolKeySql(t: TableDef): string {
 }
 
 export function countSql(t: TableDef): string {
+  // The tool never writes into a table of the user's own database, and its key may be of any type.
+  if (t.fromSource) return `SELECT COUNT(*) AS n, 0 AS tool FROM ${quoteIdent(t.name)}`;
   const k = quoteIdent(keyColumn(t));
   return `SELECT COUNT(*) AS n, COUNT(CASE WHEN ${k} >= ${TOOL_KEY_MIN} THEN 1 END) AS tool FROM ${quoteIdent(t.name)}`;
 }

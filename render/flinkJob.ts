@@ -27,7 +27,7 @@ import { quoteIdent, secretPlaceholder } from "./sql";
 
 /**
  * Width of the server-id block reserved for each catalog table. Block i is
- * [cdcServerIdBase + i*WIDTH, cdcServerIdBase + (i+1)*WIDTH). config.ts keeps MySQL's own server_id out of
+ * [cdcServerIdBase + i*WIDTH, cdcServerIdBase + (i+1)*WIDTH). config/source.ts keeps MySQL's own server_id out of
  * [cdcServerIdBase, cdcServerIdBase + SERVER_ID_SPAN), so every block must fit in that span.
  */
 export const SERVER_ID_BLOCK_WIDTH = DEMO_BLOCK_WIDTH;
@@ -201,7 +201,7 @@ export function sinkOptions(cfg: StackConfig, t: TableDef, loaderPassword: strin
     ["password", loaderPassword],
     ["sink.semantic", cfg.flink.sinkSemantic],
     ["sink.buffer-flush.interval-ms", String(cfg.flink.sinkFlushIntervalMs)],
-    // Each sink buffers up to this on the task heap (default 90 MB); config.ts checks they all fit.
+    // Each sink buffers up to this on the task heap (default 90 MB); config/flink.ts checks they all fit.
     ["sink.buffer-flush.max-bytes", String(cfg.flink.sinkBufferMaxBytes)],
     ["sink.label-prefix", labelPrefix(cfg, t.name)],
     ["sink.properties.format", "json"],

@@ -9,6 +9,7 @@
  */
 import * as fs from "fs";
 import { positiveInteger } from "../args";
+import { writableTables } from "../context";
 import { Command, CommandResult, JSON_FLAG, POLL_FLAG, TIMEOUT_FLAG, pollInterval } from "../command";
 import { EXIT, UsageError } from "../errors";
 import { LatencyRecorder } from "../measure";
@@ -82,7 +83,7 @@ export const benchCommand: Command<BenchOptions> = {
   },
   async run(ctx, { scenario, workers, batch, durationSeconds, rowsPerTable, timeoutMs, pollMs, report }): Promise<CommandResult<BenchData>> {
 
-    const tables = await ctx.tables();
+    const tables = writableTables(await ctx.tables(), "bench");
     const stop = () => ctx.interrupt.requested;
     const base: Omit<LoadOptions, "tables"> = {
       workers,

@@ -3,6 +3,7 @@
  * rows. The deletes reach the sink through the pipeline like any other change; the sink is never written.
  */
 import { HEARTBEAT_TABLE, findTable } from "../../catalog/tables";
+import { writableTables } from "../context";
 import { Command, CommandResult, JSON_FLAG } from "../command";
 import { EXIT, UsageError } from "../errors";
 import { num, table } from "../render";
@@ -25,7 +26,7 @@ export const cleanupCommand: Command<void> = {
     if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`, true);
   },
   async run(ctx): Promise<CommandResult<CleanupData>> {
-    const tables = [...(await ctx.tables(false))];
+    const tables = [...(writableTables(await ctx.tables(false), "cleanup"))];
     const present = await ctx.query<{ name: string }>("source", LIST_TABLES_SQL);
     if (present.some((r) => r.name === HEARTBEAT_TABLE)) tables.push(findTable(HEARTBEAT_TABLE));
     const out: CleanupData["tables"] = [];

@@ -4,7 +4,7 @@
  */
 import { positiveInteger } from "../args";
 import { Command, CommandResult, JSON_FLAG, POLL_FLAG, TIMEOUT_FLAG, pollInterval } from "../command";
-import { Context, requireTable } from "../context";
+import { Context, requireTable, writableTables } from "../context";
 import { EXIT, UsageError } from "../errors";
 import { TableDef } from "../../catalog/tables";
 import { LATENCY_HEADER, latencyCells, latencyLine, ms, table } from "../render";
@@ -47,7 +47,7 @@ export const latencyCommand: Command<LatencyOptions> = {
     return { mode, rows, timeoutSeconds, pollMs: pollInterval(args.flags["poll-ms"]) };
   },
   async run(ctx, { mode, rows, timeoutSeconds, pollMs }): Promise<CommandResult<LatencyData>> {
-    const all = await ctx.tables();
+    const all = writableTables(await ctx.tables(), "latency");
     const tables = mode === "multi" ? all : [requireTable(all, "orders")];
     const data = await measureOnce(ctx, mode, tables, mode === "batch" ? rows : 1, timeoutSeconds, pollMs);
     const exitCode = data.interrupted ? EXIT.INTERRUPTED : data.notVisible > 0 ? EXIT.CHECK_FAILED : EXIT.OK;

@@ -3,6 +3,7 @@
  * Ctrl+C, with a progress bar; then waits for the sink and reports throughput and latency.
  */
 import { positiveInteger } from "../args";
+import { writableTables } from "../context";
 import { Command, CommandResult, JSON_FLAG, POLL_FLAG, TIMEOUT_FLAG, pollInterval } from "../command";
 import { EXIT, UsageError } from "../errors";
 import { LATENCY_HEADER, Progress, latencyCells, latencyLine, num, progressBar, rate, table } from "../render";
@@ -51,7 +52,7 @@ export const loadCommand: Command<LoadOptions> = {
   },
   async run(ctx, { unlimited, rowsPerTable, rate, workers, timeoutSeconds, pollMs }): Promise<CommandResult<LoadData>> {
 
-    const tables = await ctx.tables();
+    const tables = writableTables(await ctx.tables(), "load");
     const stop = () => ctx.interrupt.requested;
     const total = rowsPerTable === undefined ? undefined : rowsPerTable * tables.length;
     const progress = new Progress(ctx.err);

@@ -20,7 +20,7 @@ test("unknown command: one line naming it, then usage, exit 2", async () => {
   const r = await runCli(["frobnicate"]);
   expect(r.code).toBe(2);
   expect(r.stderr.split("\n")[0]).toBe('cdc: unknown command "frobnicate"');
-  for (const c of ["latency", "load", "counts", "cleanup", "bench", "monitor", "preflight"]) expect(r.stderr).toMatch(new RegExp(`^  ${c} `, "m"));
+  for (const c of ["latency", "load", "counts", "cleanup", "bench", "monitor", "preflight", "catalog"]) expect(r.stderr).toMatch(new RegExp(`^  ${c} `, "m"));
   expect(r.stderr).toContain("exit codes: 0 ok, 1 check failed, 2 usage or configuration error, 3 connection error");
 });
 

@@ -1,5 +1,5 @@
 /**
- * Cluster options the CDC jobs depend on (render/flink.ts) and the sink-buffer check (config.ts):
+ * Cluster options the CDC jobs depend on (render/flink.ts) and the sink-buffer check (config/flink.ts):
  * - a bounded restart strategy, so a job that cannot run ends in FAILED instead of restarting forever
  *   (Flink 1.20 RestartStrategyOptions keys);
  * - managed memory near 0.05 (no RocksDB, no batch operators), leaving the task heap to the sink buffers;
