@@ -9,12 +9,18 @@
  * from the INSERT's commit acknowledgement in MariaDB to the first sink poll (every 50 ms) that sees the
  * row in the stand-in. It prints p50/p95/p99/max, the throughput written and applied, and the CPU time
  * the Flink processes spent (utime + stime from /proc/<pid>/stat, their child processes included).
- * Then a ramp (shorter runs at rising rates) finds the highest rate whose p99 stays under 5 s.
+ * Then a ramp (shorter runs) finds the highest rate whose p99 stays under 5 s.
  *
  * The stand-in stores rows in MariaDB at once: it has none of StarRocks's commit and publish cost, so the
  * figures describe MariaDB, Flink and the connector, not a StarRocks cluster.
  *
- *   npm run bench:freshness -- [--rate 1000] [--duration 60] [--no-ramp] [--ramp-duration 20] [--json]
+ * Before the measured run, --warmup seconds (default 20) of the same writing are not counted: right after
+ * the snapshot the jobs still checkpoint it and the JVMs compile, which inflated the first run's p99. The
+ * ramp searches both ways: up (doubling) from a passing rate, down (halving) from a failing one, then
+ * bisects; a failed main run is measured again before it caps the search, and a result that contradicts an
+ * earlier bound (a pass above a failure, a failure below a pass) drops that bound.
+ *
+ *   npm run bench:freshness -- [--rate 1000] [--duration 60] [--warmup 20 | --no-warmup] [--no-ramp] [--ramp-duration 20] [--json]
  */
 // Refuse an old Node before anything else loads (bin/node-version.js).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -31,7 +37,7 @@ import { LatencyStats } from "../cli/measure";
 import { measuredRun } from "../cli/workload";
 import globalSetup from "../tests/real/harness/globalSetup";
 import globalTeardown from "../tests/real/harness/globalTeardown";
-import { STATE_ENV, readState } from "../tests/real/harness/cluster";
+import { ROLES, Role, flinkCpu } from "./flinkCpu";
 import { realTier } from "../tests/real/harness";
 import { cancelJobs, deployJobs, describeDiffs, flinkEndpoints, pipelineConfig, startSink, startSource, waitForConvergence } from "../tests/real/pipeline";
 
@@ -42,6 +48,8 @@ interface Options {
   durationS: number;
   ramp: boolean;
   rampDurationS: number;
+  /** Seconds of writing before the measured run, not counted. */
+  warmupS: number;
   /** The ramp's limit on p99 freshness. */
   p99LimitMs: number;
   workers: number;
@@ -56,71 +64,18 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number, got ${argv[i + 1]}`);
     return v;
   };
-  const known = new Set(["--rate", "--duration", "--no-ramp", "--ramp-duration", "--json", "--workers", "--p99-limit"]);
+  const known = new Set(["--rate", "--duration", "--no-ramp", "--ramp-duration", "--json", "--workers", "--p99-limit", "--warmup", "--no-warmup"]);
   for (const a of argv) if (a.startsWith("--") && !known.has(a)) throw new Error(`unknown option ${a}; known: ${[...known].join(" ")}`);
   return {
     rate: value("rate", 1000),
     durationS: value("duration", 60),
     ramp: !argv.includes("--no-ramp"),
     rampDurationS: value("ramp-duration", 20),
+    warmupS: argv.includes("--no-warmup") ? 0 : value("warmup", 20),
     p99LimitMs: value("p99-limit", 5) * 1000,
     workers: value("workers", 4),
     json: argv.includes("--json"),
   };
-}
-
-// ------------------------------------------------------------------ CPU time of the Flink processes
-
-const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-
-/** utime + stime of a process in seconds, or undefined when it is gone. */
-function cpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name (which may contain spaces): state is field 3, utime 14, stime 15.
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A process and its descendants (the start scripts run java as a child or exec it). */
-function processTree(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const d of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid)!.push(Number(d));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  const out: number[] = [];
-  const stack = [root];
-  while (stack.length) {
-    const p = stack.pop()!;
-    out.push(p);
-    stack.push(...(children.get(p) ?? []));
-  }
-  return out;
-}
-
-type Role = "jobmanager" | "taskmanager" | "sql-gateway";
-const ROLES: Role[] = ["jobmanager", "taskmanager", "sql-gateway"];
-
-/** CPU seconds used so far by each Flink process (and its children). */
-function flinkCpu(): Record<Role, number> {
-  const state = readState(process.env[STATE_ENV]!);
-  const out = {} as Record<Role, number>;
-  for (const role of ROLES) {
-    const pid = "skipped" in state ? undefined : state.processes[role]?.pid;
-    out[role] = pid ? processTree(pid).reduce((s, p) => s + (cpuSeconds(p) ?? 0), 0) : 0;
-  }
-  return out;
 }
 
 // ------------------------------------------------------------------ one measured run
@@ -249,18 +204,31 @@ async function main(): Promise<void> {
     );
     cleanups.unshift(() => ctx.close());
 
+    // Warm-up, not measured: right after the snapshot the jobs still take the snapshot's checkpoints and the
+    // JVMs compile the hot paths, which would inflate the first run's p99.
+    if (opts.warmupS > 0) {
+      const w = await measure(ctx, opts.rate, opts.warmupS, opts.workers);
+      say(`warm-up (not counted): ${fmtN(w.rows)} rows at ${fmtN(w.targetRate)} rows/s, p99 ${fmtMs(w.freshnessMs?.p99)}`);
+    }
     const main = await measure(ctx, opts.rate, opts.durationS, opts.workers);
     say(describeRun(main));
 
     const ramp: RunFigures[] = [];
-    let best: number | null = passes(main, opts.p99LimitMs) ? opts.rate : null;
+    const mainPassed = passes(main, opts.p99LimitMs);
+    // Bounds of the search: the highest rate that passed and the lowest that failed.
+    let best: number | null = mainPassed ? opts.rate : null;
     let generatorLimit: number | null = null;
     if (opts.ramp) {
-      // Double until a rate fails, then one bisection step between the last pass and the first failure.
-      let rate = best === null ? Math.max(100, Math.round(opts.rate / 4)) : opts.rate * 2;
-      let failed: number | null = best === null ? opts.rate : null;
-      for (let step = 0; step < 8; step++) {
-        if (failed !== null && best !== null && failed - best <= Math.max(250, best * 0.15)) break;
+      let failed: number | null = mainPassed ? null : opts.rate;
+      // A failure of the main run is measured again before it caps the search (noise on a shared machine).
+      let failedRechecked = mainPassed;
+      let rate = best === null ? Math.max(100, Math.round(opts.rate / 2)) : opts.rate * 2;
+      for (let step = 0; step < 10; step++) {
+        if (failed !== null && best !== null && failed - best <= Math.max(250, best * 0.15)) {
+          if (failedRechecked) break;
+          rate = failed;
+          failedRechecked = true;
+        }
         if (failed !== null && best === null && rate < 100) break;
         const f = await measure(ctx, rate, opts.rampDurationS, opts.workers);
         ramp.push(f);
@@ -275,9 +243,16 @@ async function main(): Promise<void> {
           // A backlog left by a failed step would slow the next one: let the sink catch up first.
           await waitForConvergence(SELECTABLE_TABLES, source, sink.query, 300_000);
         }
-        if (ok) best = Math.max(best ?? 0, rate);
-        else failed = Math.min(failed ?? Infinity, rate);
-        rate = failed === null ? rate * 2 : best === null ? Math.round(rate / 2) : Math.round((best + failed) / 2);
+        if (ok) {
+          best = Math.max(best ?? 0, rate);
+          // A pass at or above an earlier failure: that failure was noise, so search upward again.
+          if (failed !== null && rate >= failed) failed = null;
+        } else {
+          failed = Math.min(failed ?? Infinity, rate);
+          // A failure at or below an earlier pass: that pass was noise, so search downward again.
+          if (best !== null && rate <= best) best = null;
+        }
+        rate = failed === null ? (best ?? rate) * 2 : best === null ? Math.round(rate / 2) : Math.round((best + failed) / 2);
       }
       say(best === null ? `ramp: no rate tried kept p99 under ${opts.p99LimitMs / 1000} s` : `ramp: highest rate with p99 under ${opts.p99LimitMs / 1000} s: ${fmtN(best)} rows/s${generatorLimit !== null ? " (a lower bound: the writers' limit)" : ""}`);
     }

@@ -17,7 +17,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { resolveConfig, storagePaths } from "../../../config";
+import { RawConfig, resolveConfig, storagePaths } from "../../../config";
 import { flinkProperties } from "../../../render/flink";
 import { flinkPins } from "../../../render/pins";
 import { freePort } from "../../helpers/mariadb";
@@ -100,8 +100,9 @@ function distributionJavaOpts(flinkHome: string): string | undefined {
  * config.yaml for the tier: the rendered properties of the Docker deployment with addresses, ports and
  * paths replaced (the containers' aliases do not resolve here), every service on 127.0.0.1.
  */
-export function tierConfigYaml(opts: { flinkHome: string; ports: RunningTier["ports"]; s3: S3Info; role?: FlinkRole }): { text: string; checkpointDir: string; savepointDir: string } {
-  const cfg = resolveConfig({ bucket: opts.s3.bucket, s3Region: opts.s3.region }, { stack: "real-tier" });
+export function tierConfigYaml(opts: { flinkHome: string; ports: RunningTier["ports"]; s3: S3Info; role?: FlinkRole; config?: RawConfig }): { text: string; checkpointDir: string; savepointDir: string } {
+  // `config`: stack keys the cluster is sized by (e.g. slotsPerTaskManager, taskManagerMemory for a benchmark).
+  const cfg = resolveConfig({ ...opts.config, bucket: opts.s3.bucket, s3Region: opts.s3.region }, { stack: "real-tier" });
   const paths = storagePaths(cfg);
   const overrides: Record<string, string> = {
     "jobmanager.rpc.address": "127.0.0.1",

@@ -8,6 +8,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { RawConfig } from "../../../config";
 import {
   RunningTier, STATE_ENV, TierState, alive, processesIn, readState, allocatePorts, gatewayReady, jobManagerReady, locateFlinkHome, logExcerpt, missingPrerequisite,
   locateMotoServer, s3Ready, spawnRole, spawnS3Server, stopProcess, taskManagersRegistered, tierConfigYaml, writeConfDir, writeState,
@@ -49,6 +50,14 @@ function pruneOldRuns(keep = 3): void {
 }
 
 export default async function globalSetup(): Promise<void> {
+  return startRealTier();
+}
+
+/**
+ * Starts the tier (what globalSetup does); `config` holds stack keys the cluster is sized by, for scripts such
+ * as bench/catalog.ts that need more slots or memory than the tests (e.g. slotsPerTaskManager, taskManagerMemory).
+ */
+export async function startRealTier(config: RawConfig = {}): Promise<void> {
   const started = Date.now();
   pruneOldRuns();
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), RUN_PREFIX));
@@ -68,7 +77,7 @@ export default async function globalSetup(): Promise<void> {
 
   const ports = await allocatePorts();
   const s3 = { endpoint: `http://127.0.0.1:${ports.s3}`, accessKey: "real-tier-access", secretKey: "real-tier-secret", region: "us-east-1", bucket: "starrocks-cdc", server: "moto" };
-  const conf = tierConfigYaml({ flinkHome: flinkHome!, ports, s3 });
+  const conf = tierConfigYaml({ flinkHome: flinkHome!, ports, s3, config });
   const state: RunningTier = {
     flinkHome: flinkHome!,
     runDir,
