@@ -48,7 +48,7 @@ function canonical(a: Arrival, nullable: boolean, value: unknown, side: Side): s
       return json(value, side);
     case "date": {
       const t = text(value);
-      if (isZeroDate(t)) return nullable ? null : "1970-01-01";
+      if (isZeroDate(t)) return nullable ? null : (a.zero ?? "1970-01-01");
       return t.slice(0, 10);
     }
     case "datetime": {
@@ -56,8 +56,8 @@ function canonical(a: Arrival, nullable: boolean, value: unknown, side: Side): s
       if (isZeroDate(t)) return nullable ? null : dateTime(a.zero);
       return dateTime(t);
     }
-    case "time-text":
-      return time(text(value));
+    case "time-micros":
+      return side === "source" ? timeMicros(text(value)) : integer(value);
     case "base64":
       return base64(value, side, a.padTo);
     case "geojson":
@@ -158,12 +158,12 @@ function dateTime(t: string): string {
 
 const TIME = /^(-?)(\d+):(\d{2})(?::(\d{2}))?(?:\.(\d+))?$/;
 
-/** `[-]HH:MM:SS[.fff]`: the fraction cut to milliseconds (what Flink's TIME keeps), trailing zeros dropped. */
-function time(t: string): string {
+/** `[-]H…H:MM:SS[.ffffff]` as signed microseconds. */
+function timeMicros(t: string): string {
   const m = TIME.exec(t.trim());
   if (!m) return t;
-  const frac = (m[5] ?? "").slice(0, 3).replace(/0+$/, "");
-  return `${m[1]}${m[2].padStart(2, "0")}:${m[3]}:${m[4] ?? "00"}${frac ? "." + frac : ""}`;
+  const micros = ((BigInt(m[2]) * 60n + BigInt(m[3])) * 60n + BigInt(m[4] ?? "0")) * 1_000_000n + BigInt((m[5] ?? "").padEnd(6, "0").slice(0, 6));
+  return (m[1] === "-" ? -micros : micros).toString();
 }
 
 function base64(v: unknown, side: Side, padTo?: number): string {
@@ -215,13 +215,28 @@ function fromGeoJson(g: unknown): unknown {
   return o.coordinates;
 }
 
+/**
+ * Closed rings (≥ 4 positions, first = last) in one vertex order, the smaller of the two as JSON, so a ring
+ * that arrives reversed (the connector reverses a polygon's inner rings) compares equal; other arrays as they are.
+ */
+function ringsUnordered(c: unknown): unknown {
+  if (!Array.isArray(c)) return c;
+  const isPosition = (p: unknown) => Array.isArray(p) && p.length >= 2 && p.every((x) => typeof x === "number");
+  if (c.length >= 4 && c.every(isPosition) && JSON.stringify(c[0]) === JSON.stringify(c[c.length - 1])) {
+    const forward = JSON.stringify(c);
+    const backward = JSON.stringify([...c].reverse());
+    return JSON.parse(forward < backward ? forward : backward);
+  }
+  return c.map(ringsUnordered);
+}
+
 function geo(v: unknown, side: Side): string {
   if (side === "source") {
     if (Buffer.isBuffer(v)) return `wkb:${v.toString("hex")}`;
-    return JSON.stringify(fromMysql2(v));
+    return JSON.stringify(ringsUnordered(fromMysql2(v)));
   }
   try {
-    return JSON.stringify(fromGeoJson(JSON.parse(text(v))));
+    return JSON.stringify(ringsUnordered(fromGeoJson(JSON.parse(text(v)))));
   } catch {
     return `unparsable GeoJSON text: ${text(v)}`;
   }

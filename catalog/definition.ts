@@ -26,7 +26,7 @@ export interface MappedType {
   flinkSource: string;
   /**
    * Type in the Flink `starrocks` sink table. When it differs from flinkSource, the INSERT casts the column
-   * (`CAST(col AS <flinkSink>)`), e.g. TIME to STRING, which the sink can write.
+   * (`CAST(col AS <flinkSink>)`), e.g. a DECIMAL key column to STRING, which StarRocks can key.
    */
   flinkSink: string;
   /** StarRocks column type, upper case as SHOW CREATE TABLE reads back after normalizeType (e.g. `VARCHAR(400)`). */
@@ -56,18 +56,27 @@ export type Arrival =
   | { kind: "text" }
   /** The same JSON value (objects, arrays, scalars), as text; compared parsed, so whitespace does not count. */
   | { kind: "json" }
-  /** A zero or invalid date arrives as NULL (nullable column) or 1970-01-01 (NOT NULL). */
-  | { kind: "date" }
+  /**
+   * A zero or invalid date arrives as NULL (nullable column) or, NOT NULL, as the column's literal DEFAULT
+   * (Debezium falls back to it; seen on the real connectors) or 1970-01-01 without one (`zero`).
+   */
+  | { kind: "date"; zero?: string }
   /**
    * The same wall clock with the same fraction. A zero date-time arrives as NULL (nullable) or `zero`
-   * (NOT NULL: the epoch, for TIMESTAMP as the source's time zone shows it).
+   * (NOT NULL: the column's literal DEFAULT, else the epoch, for TIMESTAMP as the source's time zone shows it).
    */
   | { kind: "datetime"; zero: string }
-  /** TIME as text `HH:MM:SS[.fff]`: Flink's TIME keeps milliseconds and covers 00:00:00 to 23:59:59.999 only. */
-  | { kind: "time-text" }
+  /**
+   * TIME as its signed number of microseconds (Flink BIGINT reads Debezium's MicroTime): exact over MySQL's
+   * whole ±838:59:59.999999 range. Through the snapshot a value between -01:00:00 and 00:00:00 loses its sign.
+   */
+  | { kind: "time-micros" }
   /** Bytes as base64 text. BINARY(n) values are compared padded with 0x00 to n bytes, as MySQL stores them. */
   | { kind: "base64"; padTo?: number }
-  /** Spatial values as GeoJSON text (`{"type":…,"coordinates":…,"srid":…}`); compared by their coordinates. */
+  /**
+   * Spatial values as GeoJSON text (`{"type":…,"coordinates":…,"srid":…}`); compared by their coordinates,
+   * each closed ring in either vertex order (the connector reverses the inner rings of a polygon).
+   */
   | { kind: "geojson" };
 
 export interface Column {

@@ -38,6 +38,8 @@ export interface ColumnRow {
   CHARACTER_SET_NAME?: string | null;
   COLUMN_KEY?: string;
   EXTRA?: string;
+  /** MySQL prints a literal default bare, MariaDB quoted (`'2000-01-01'`); an expression (current_timestamp()) as is. */
+  COLUMN_DEFAULT?: string | null;
 }
 
 export interface MappingContext {
@@ -158,6 +160,19 @@ export function mapColumn(row: ColumnRow, ctx: MappingContext, asKey = false): M
   return { refused: `${where(row)} ${row.COLUMN_TYPE} is a key column, and StarRocks cannot key ${r.type.starrocks} (Primary Key columns are BOOLEAN, integers, LARGEINT, VARCHAR, DATE or DATETIME); name other key columns with catalogKeys, or replicate the table elsewhere` };
 }
 
+/**
+ * A column's DEFAULT as a date/time literal (MariaDB quotes it, MySQL does not), or undefined for none, NULL or
+ * an expression such as current_timestamp(). A NOT NULL zero date arrives as this value: Debezium falls back to
+ * the column default for a value it cannot convert (seen on mysql-cdc 3.5 through snapshot and binlog).
+ */
+function literalDefault(row: ColumnRow): string | undefined {
+  const d = row.COLUMN_DEFAULT;
+  if (d === null || d === undefined) return undefined;
+  const text = String(d).replace(/^'(.*)'$/, "$1");
+  if (!/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}(\.\d+)?)?$/.test(text) || /^0000-00-00/.test(text)) return undefined;
+  return text;
+}
+
 function mapValueColumn(row: ColumnRow, ctx: MappingContext): MappingResult {
   const t = row.DATA_TYPE.toLowerCase();
   const ct = row.COLUMN_TYPE.toLowerCase();
@@ -211,18 +226,21 @@ function mapValueColumn(row: ColumnRow, ctx: MappingContext): MappingResult {
     }
     case "year":
       return mapped(row, "INT", "SMALLINT", integer);
-    case "date":
-      return mapped(row, "DATE", "DATE", { kind: "date" });
+    case "date": {
+      const zero = literalDefault(row);
+      return mapped(row, "DATE", "DATE", zero ? { kind: "date", zero: zero.slice(0, 10) } : { kind: "date" });
+    }
     case "datetime":
-      return mapped(row, `TIMESTAMP(${fsp})`, "DATETIME", { kind: "datetime", zero: "1970-01-01 00:00:00" });
+      return mapped(row, `TIMESTAMP(${fsp})`, "DATETIME", { kind: "datetime", zero: literalDefault(row) ?? "1970-01-01 00:00:00" });
     case "timestamp":
       // TIMESTAMP (not TIMESTAMP_LTZ): the wall clock in server-time-zone, which the preflight checks equals the server's.
-      return mapped(row, `TIMESTAMP(${fsp})`, "DATETIME", { kind: "datetime", zero: epochIn(ctx.timeZone) });
+      return mapped(row, `TIMESTAMP(${fsp})`, "DATETIME", { kind: "datetime", zero: literalDefault(row) ?? epochIn(ctx.timeZone) });
     case "time": {
-      // StarRocks has no TIME and the sink refuses Flink TIME: cast to text. Flink's TIME keeps milliseconds.
-      const p = Math.min(fsp, 3);
-      const m = mapped(row, `TIME(${p})`, `VARCHAR(${8 + (p > 0 ? 1 + p : 0)})`, { kind: "time-text" }, "STRING");
-      m.notes.push({ kind: "lossy", message: `${where(row)} TIME arrives as text HH:MM:SS${p ? "." + "f".repeat(p) : ""}${fsp > 3 ? ", fraction cut to milliseconds" : ""}; values below 00:00:00 or from 24:00:00 do not fit Flink's TIME and arrive wrong` });
+      // StarRocks has no TIME and the sink refuses Flink TIME; Flink's TIME would keep milliseconds of 00:00 to
+      // 24:00 only. Declared BIGINT, mysql-cdc's long converter passes Debezium's MicroTime through: the signed
+      // microseconds, exact over MySQL's whole range (RowDataDebeziumDeserializeSchema; checked on the real tier).
+      const m = mapped(row, "BIGINT", "BIGINT", { kind: "time-micros" });
+      m.notes.push({ kind: "transformed", message: `${where(row)} TIME arrives as its signed number of microseconds (BIGINT; 12:00:00 = 43200000000); through the snapshot a value between -01:00:00 and 00:00:00 loses its sign` });
       return m;
     }
     case "char":

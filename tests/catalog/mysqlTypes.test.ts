@@ -15,7 +15,8 @@ const ALL_TYPES = `CREATE TABLE d.all_types (
   i INT, iu INT UNSIGNED, bi BIGINT, bu BIGINT UNSIGNED, se SERIAL,
   f FLOAT, f30 FLOAT(30), fmd FLOAT(7,3), fu FLOAT UNSIGNED, d DOUBLE, r REAL, dp DOUBLE PRECISION,
   de DECIMAL(10,2), de38 DECIMAL(38,10), de65 DECIMAL(65,30), nu NUMERIC(5), fx FIXED(6,1), deu DECIMAL(12,4) UNSIGNED,
-  b1 BIT(1), b5 BIT(5), b12 BIT(12), b64 BIT(64), y YEAR, dt DATE, tm TIME, tm3 TIME(3), tm6 TIME(6),
+  b1 BIT(1), b5 BIT(5), b12 BIT(12), b64 BIT(64), y YEAR, dt DATE, dtd DATE NOT NULL DEFAULT '2000-01-01',
+  dtmd DATETIME NOT NULL DEFAULT '2000-01-01 00:00:00', tm TIME, tm3 TIME(3), tm6 TIME(6),
   dtm DATETIME, dtm6 DATETIME(6), ts TIMESTAMP NULL, ts6 TIMESTAMP(6) NULL,
   c CHAR(10), cl CHAR(10) CHARACTER SET latin1, vc VARCHAR(100), va VARCHAR(20) CHARACTER SET ascii, v3 VARCHAR(20) CHARACTER SET utf8mb3,
   tt TINYTEXT, tx TEXT, mt MEDIUMTEXT, lt LONGTEXT, txl TEXT CHARACTER SET latin1,
@@ -61,9 +62,11 @@ const EXPECTED: Record<string, [string, string, string, string]> = {
   b64: ["BINARY(8)", "BINARY(8)", "LARGEINT", "bit-integer"],
   y: ["INT", "INT", "SMALLINT", "integer"],
   dt: ["DATE", "DATE", "DATE", "date"],
-  tm: ["TIME(0)", "STRING", "VARCHAR(8)", "time-text"],
-  tm3: ["TIME(3)", "STRING", "VARCHAR(12)", "time-text"],
-  tm6: ["TIME(3)", "STRING", "VARCHAR(12)", "time-text"],
+  dtd: ["DATE", "DATE", "DATE", "date"],
+  dtmd: ["TIMESTAMP(0)", "TIMESTAMP(0)", "DATETIME", "datetime"],
+  tm: ["BIGINT", "BIGINT", "BIGINT", "time-micros"],
+  tm3: ["BIGINT", "BIGINT", "BIGINT", "time-micros"],
+  tm6: ["BIGINT", "BIGINT", "BIGINT", "time-micros"],
   dtm: ["TIMESTAMP(0)", "TIMESTAMP(0)", "DATETIME", "datetime"],
   dtm6: ["TIMESTAMP(6)", "TIMESTAMP(6)", "DATETIME", "datetime"],
   ts: ["TIMESTAMP(0)", "TIMESTAMP(0)", "DATETIME", "datetime"],
@@ -142,6 +145,19 @@ maybe("on MariaDB 10.11's information_schema", () => {
     expect(m.type.mysql).toBe(row(name).COLUMN_TYPE);
   });
 
+  test("a NOT NULL zero date is expected as the column's literal DEFAULT (MariaDB quotes it), else the epoch", () => {
+    const arrives = (name: string) => {
+      const m = mapColumn(row(name), ctx, false);
+      if ("refused" in m) throw new Error(m.refused);
+      return m.arrives;
+    };
+    expect(row("dtd").COLUMN_DEFAULT).toBe("'2000-01-01'");
+    expect(arrives("dtd")).toEqual({ kind: "date", zero: "2000-01-01" });
+    expect(arrives("dtmd")).toEqual({ kind: "datetime", zero: "2000-01-01 00:00:00" });
+    expect(arrives("dt")).toEqual({ kind: "date" });
+    expect(arrives("dtm")).toEqual({ kind: "datetime", zero: "1970-01-01 00:00:00" });
+  });
+
   test("every sink column passes the StarRocks connector's type check when the job opens", () => {
     // StarRocksSinkTable.validateTableStructure (connector v1.2.15): Flink type roots each StarRocks DATA_TYPE
     // accepts; LARGEINT reports `bigint unsigned`, which the list never matches, so it is not checked.
@@ -175,7 +191,7 @@ maybe("on MariaDB 10.11's information_schema", () => {
       const m = mapColumn(row(name), ctx);
       return "refused" in m ? [] : m.notes.map((n) => `${n.kind}: ${n.message}`);
     };
-    expect(notes("tm6").join()).toMatch(/lossy: all_types\.tm6 TIME arrives as text .*cut to milliseconds/);
+    expect(notes("tm6").join()).toMatch(/transformed: all_types\.tm6 TIME arrives as its signed number of microseconds/);
     expect(notes("b12").join()).toMatch(/transformed: .*reverse order/);
     expect(notes("b5")).toEqual([]);
     expect(notes("bl").join()).toMatch(/base64/);
@@ -193,7 +209,7 @@ maybe("on MariaDB 10.11's information_schema", () => {
     expect(t("nu")).toBe("BIGINT -> BIGINT -> BIGINT");
     expect(t("de38")).toBe("DECIMAL(38, 10) -> STRING -> VARCHAR(40)");
     expect(t("bu")).toBe("DECIMAL(20, 0) -> DECIMAL(20, 0) -> LARGEINT");
-    expect(t("tm")).toBe("TIME(0) -> STRING -> VARCHAR(8)");
+    expect(t("tm")).toBe("BIGINT -> BIGINT -> BIGINT");
     expect(t("d")).toMatch(/^all_types\.d double is a key column, and StarRocks cannot key DOUBLE .*catalogKeys/);
     expect(t("f")).toMatch(/cannot key FLOAT/);
   });

@@ -54,7 +54,7 @@ maybe("cdc catalog on a source catalog", () => {
     expect(d).toMatchObject({ stack: "dev", catalog: "source", sourceDatabase: "app", ok: true });
     expect(d.tables.map((t: { name: string }) => t.name)).toEqual(["accounts", "audit_log", "cdc_heartbeat"]);
     expect(d.tables[0].columns[0]).toEqual({ name: "id", mysql: "bigint(20) unsigned", flink: "DECIMAL(20, 0)", starrocks: "LARGEINT", arrives: "integer", nullable: false, key: true });
-    expect(d.tables[0].columns.find((c: { name: string }) => c.name === "opens")).toEqual({ name: "opens", mysql: "time(3)", flink: "TIME(3)", flinkSink: "STRING", starrocks: "VARCHAR(12)", arrives: "time-text", nullable: true, key: false });
+    expect(d.tables[0].columns.find((c: { name: string }) => c.name === "opens")).toEqual({ name: "opens", mysql: "time(3)", flink: "BIGINT", starrocks: "BIGINT", arrives: "time-micros", nullable: true, key: false });
     expect(d.tables[1]).toMatchObject({ name: "audit_log", key: ["host", "ts"], chunkKeyColumn: "host" });
     expect(d.issues).toContainEqual({ kind: "wide-key", table: "audit_log", message: expect.stringMatching(/266 encoded bytes/) });
   });
