@@ -33,10 +33,11 @@ import { CAPTURED, CAPTURE_TABLES, NOT_CAPTURED, OWN_DATABASE, SOURCE_TIME_ZONE,
  * column-wide rule (catalog/compare.ts) can describe it; found by tests/real/fixtures/probeConnectors.ts.
  * Each cell must hold exactly this value; README "Replicating your own database" lists them for users.
  */
-const KNOWN: KnownCell[] = [
+/** `untilBinlog`: the row is updated by binlogChangesSql, whose row image carries the right value. */
+const KNOWN: Array<KnownCell & { untilBinlog?: boolean }> = [
   { table: "all_types", key: "5", column: "t_year", sink: "2000", why: "YEAR 0000 arrives as 2000 through the snapshot" },
   { table: "all_types", key: "105", column: "t_year", sink: "1900", why: "YEAR 0000 arrives as 1900 through the binlog" },
-  { table: "all_types", key: "2", column: "t_time6", sink: "1", why: "TIME -00:00:00.000001 loses its sign through the snapshot (binlog keeps it)" },
+  { table: "all_types", key: "2", column: "t_time6", sink: "1", why: "TIME -00:00:00.000001 loses its sign through the snapshot (binlog keeps it)", untilBinlog: true },
   { table: "all_types", key: "6", column: "t_time", sink: "1000000", why: "TIME -00:00:01 loses its sign through the snapshot (binlog keeps it)" },
   { table: "all_types", key: "105", column: "t_ts6", sink: "1970-01-01 05:30:00", why: "a zero TIMESTAMP in a nullable column arrives through the binlog as the epoch in the server's zone (through the snapshot: NULL)" },
 ];
@@ -114,8 +115,8 @@ describeReal("the user's own database: catalog from the source, every MySQL type
     return jobId;
   }
 
-  const equalRows = (what: string, timeoutMs = 240_000) =>
-    waitForEqualRows(tables, { at: src, database: OWN_DATABASE }, { at: sink, database: cfg.starrocks.database }, timeoutMs, what, KNOWN);
+  const equalRows = (what: string, known: KnownCell[] = KNOWN, timeoutMs = 240_000) =>
+    waitForEqualRows(tables, { at: src, database: OWN_DATABASE }, { at: sink, database: cfg.starrocks.database }, timeoutMs, what, known);
 
   /** One sink row of all_types by id. */
   async function sinkRow(table: string, where: (r: Record<string, unknown>) => boolean): Promise<Record<string, unknown> | undefined> {
@@ -161,7 +162,7 @@ describeReal("the user's own database: catalog from the source, every MySQL type
     await withMysql(src, {}, async (c) => {
       for (const s of binlogChangesSql()) await query(c, s);
     });
-    await equalRows("inserts, updates and deletes");
+    await equalRows("inserts, updates and deletes", KNOWN.filter((k) => !k.untilBinlog));
     const ids = (await readRows(sink, cfg.starrocks.database, "all_types")).map((r) => Number(r.id)).sort((a, b) => a - b);
     expect(ids).toEqual([1, 2, 3, 4, 5, 6, 101, 102, 103, 104, 105, 106]);
     const updated = await sinkRow("all_types", (r) => String(r.id) === "2");
