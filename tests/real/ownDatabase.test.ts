@@ -42,6 +42,8 @@ const KNOWN: Array<KnownCell & { untilBinlog?: boolean }> = [
   { table: "all_types", key: "105", column: "t_ts6", sink: "1970-01-01 05:30:00", why: "a zero TIMESTAMP in a nullable column arrives through the binlog as the epoch in the server's zone (through the snapshot: NULL)" },
 ];
 
+const KNOWN_AFTER_BINLOG = KNOWN.filter((k) => !k.untilBinlog);
+
 const CDC_USER = "flink_cdc";
 const CDC_PASSWORD = "cdc-own-db-pw";
 const LOADER_PASSWORD = "loader-own-db-pw";
@@ -162,7 +164,7 @@ describeReal("the user's own database: catalog from the source, every MySQL type
     await withMysql(src, {}, async (c) => {
       for (const s of binlogChangesSql()) await query(c, s);
     });
-    await equalRows("inserts, updates and deletes", KNOWN.filter((k) => !k.untilBinlog));
+    await equalRows("inserts, updates and deletes", KNOWN_AFTER_BINLOG);
     const ids = (await readRows(sink, cfg.starrocks.database, "all_types")).map((r) => Number(r.id)).sort((a, b) => a - b);
     expect(ids).toEqual([1, 2, 3, 4, 5, 6, 101, 102, 103, 104, 105, 106]);
     const updated = await sinkRow("all_types", (r) => String(r.id) === "2");
@@ -178,6 +180,6 @@ describeReal("the user's own database: catalog from the source, every MySQL type
     const srcRows = await readRows(src, OWN_DATABASE, "all_types");
     const sinkRows = await readRows(sink, cfg.starrocks.database, "all_types");
     const tampered = sinkRows.map((r) => (String(r.id) === "4" ? { ...r, t_bool: 1 } : r));
-    expect(rowDifferences(t, srcRows, tampered, KNOWN)).toEqual([expect.stringMatching(/^all_types key 4 column t_bool: source 2 .* sink 1 /)]);
+    expect(rowDifferences(t, srcRows, tampered, KNOWN_AFTER_BINLOG)).toEqual([expect.stringMatching(/^all_types key 4 column t_bool: source 2 .* sink 1 /)]);
   }, 600_000);
 });
