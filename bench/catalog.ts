@@ -12,7 +12,7 @@
  *     the source serves (SHOW PROCESSLIST rows with Command `Binlog Dump`).
  * One cluster serves every N, sized for the largest: slotsPerTaskManager = N + 2 and a TaskManager large
  * enough that every sink's buffer (sink.buffer-flush.max-bytes, at least 64 MiB) fits in half its task heap,
- * as config.ts requires of a stack with that many jobs.
+ * as config/ requires of a stack with that many jobs.
  *
  * The stand-in stores rows at once: the figures describe MariaDB, Flink and the connectors, not StarRocks.
  *

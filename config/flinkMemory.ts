@@ -20,7 +20,7 @@ export const TASK_MANAGER_MANAGED_FRACTION = 0.05;
 export const SINK_BUFFER_MAX_BYTES_MIN = 64 * MiB;
 export const SINK_BUFFER_MAX_BYTES_MAX = 10 * 1024 * MiB;
 
-/** Bytes of a Flink memory size such as 2048m, 2g, 1600mb (the forms config.ts accepts). */
+/** Bytes of a Flink memory size such as 2048m, 2g, 1600mb (the forms config/ accepts). */
 export function memoryBytes(size: string): number | undefined {
   const m = /^(\d+)(m|mb|g|gb)$/i.exec(size.trim());
   if (!m) return undefined;
