@@ -56,6 +56,19 @@ export interface StackOutputs {
   tables?: string[];
   /** The table definitions the stack last deployed (`cdc catalog diff`). */
   catalog?: unknown;
+  /** The Flink JobManager REST URL as this machine reaches it (output endpoints.flinkUi). */
+  flinkRestUrl?: string;
+  /** The stack's CDC job names (output cdcJobs): what `monitor --mode status` expects RUNNING. */
+  cdcJobs?: string[];
+}
+
+/** Where `monitor --mode status` reads job states, and which jobs it expects. */
+export interface FlinkJobsEndpoint {
+  restUrl: string;
+  /** Where the URL came from, for messages. */
+  origin: string;
+  /** The stack's job names; undefined without --stack (then the jobs are found by table). */
+  jobs?: string[];
 }
 
 export type StackReader = (stack: string) => StackOutputs;
@@ -115,8 +128,15 @@ export function readPulumiStack(stack: string, env: NodeJS.ProcessEnv = process.
   return {
     sourceUrl: typeof o.sourceUrl === "string" ? o.sourceUrl : undefined,
     sinkUrl: typeof o.sinkUrl === "string" ? o.sinkUrl : undefined,
-    tables: Array.isArray(o.tables) ? o.tables.filter((t): t is string => typeof t === "string") : undefined,
+    tables: strings(o.tables),
+    catalog: o.catalog,
+    flinkRestUrl: typeof (o.endpoints as Record<string, unknown> | undefined)?.flinkUi === "string" ? String((o.endpoints as Record<string, unknown>).flinkUi) : undefined,
+    cdcJobs: strings(o.cdcJobs),
   };
+}
+
+function strings(v: unknown): string[] | undefined {
+  return Array.isArray(v) ? v.filter((t): t is string => typeof t === "string") : undefined;
 }
 
 export interface ResolveInput {
@@ -162,6 +182,19 @@ export class Connections {
     if (!this.input.stack) return undefined;
     const c = this.stack().catalog;
     return Array.isArray(c) ? c : undefined;
+  }
+
+  /**
+   * The Flink REST URL and job names: `flag` (--flink-url), else CDC_FLINK_URL, else the stack's outputs;
+   * undefined when none is known (the jobs are then not checked).
+   */
+  flinkJobs(flag?: string): FlinkJobsEndpoint | undefined {
+    if (flag) return { restUrl: flag, origin: "--flink-url", jobs: this.input.stack ? this.stack().cdcJobs : undefined };
+    const env = this.input.env.CDC_FLINK_URL;
+    if (env) return { restUrl: env, origin: "CDC_FLINK_URL", jobs: this.input.stack ? this.stack().cdcJobs : undefined };
+    if (!this.input.stack) return undefined;
+    const o = this.stack();
+    return o.flinkRestUrl ? { restUrl: o.flinkRestUrl, origin: `stack ${this.input.stack} output endpoints.flinkUi`, jobs: o.cdcJobs } : undefined;
   }
 
   /** The stack's `tables` output, when --stack was given. */

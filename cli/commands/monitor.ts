@@ -3,9 +3,10 @@
  * appear in the sink (freshness), with per-table counts and rates.
  *
  * Modes: dashboard (full screen, default on a terminal), simple (a line per probe, default otherwise),
- * json (an object per line), status (one probe; exit 0 when visible within --max-latency, else 1).
+ * json (an object per line), status (one probe; exit 0 when visible within --max-latency and, when the
+ * Flink REST URL is known, every CDC job RUNNING; else 1).
  */
-import { TableDef } from "../../catalog/tables";
+import { HEARTBEAT_TABLE, TableDef } from "../../catalog/tables";
 import { Command, CommandResult, JSON_FLAG } from "../command";
 import { Context } from "../context";
 import { MonitorSnapshot, MonitorTable, renderDashboard, renderSimpleLine } from "../dashboard";
@@ -16,14 +17,18 @@ import { latencyLine, ms } from "../render";
 import { insertSql, insertTemplate, streamRange } from "../sql";
 import { allocateBase, roundStats, round, sinkPoller } from "../workload";
 import { countRows } from "./counts";
+import { JobStatus, isHealthy, readJobStates } from "../jobs";
 
 const MODES = ["dashboard", "simple", "json", "status"] as const;
 type Mode = (typeof MODES)[number];
 
 export interface StatusData {
-  status: "fresh" | "stale";
+  /** failing: the probe was fresh but a CDC job is not RUNNING. */
+  status: "fresh" | "stale" | "failing";
   latencyMs: number | null;
   maxLatencySeconds: number;
+  /** Each CDC job's state, when the Flink REST URL is known (--flink-url, CDC_FLINK_URL or --stack). */
+  jobs?: JobStatus[];
 }
 
 export interface MonitorSummary {
@@ -38,6 +43,8 @@ interface MonitorOptions {
   json: boolean;
   intervalS: number;
   maxLatencyS: number;
+  /** Flink REST URL for the job check of status mode. */
+  flinkUrl?: string;
   /** Seconds between row counts (0: never); COUNT(*) on big tables is not free. */
   countsEveryS: number;
 }
@@ -45,13 +52,14 @@ interface MonitorOptions {
 export const monitorCommand: Command<MonitorOptions> = {
   name: "monitor",
   summary: "probe freshness via cdc_heartbeat: dashboard, simple lines, JSON lines, or one status check",
-  usage: ["cdc monitor [--mode dashboard|simple|json|status] [--interval SECONDS] [--max-latency S] [--counts-every SECONDS]"],
+  usage: ["cdc monitor [--mode dashboard|simple|json|status] [--interval SECONDS] [--max-latency S] [--counts-every SECONDS] [--flink-url URL]"],
   needs: ["source", "sink"],
   flags: [
     { name: "mode", type: "string", value: "MODE", choices: MODES, help: "dashboard (default on a terminal), simple, json or status" },
     { name: "interval", type: "number", value: "SECONDS", help: "seconds between probes (default 2)" },
     { name: "max-latency", type: "number", value: "S", help: "freshness limit in seconds: stale above it (default 10)" },
     { name: "counts-every", type: "number", value: "SECONDS", help: "how often to COUNT(*) each table on both sides for counts and rates (default 10; 0 = never)" },
+    { name: "flink-url", type: "string", value: "URL", help: "status mode: the Flink JobManager REST URL, to check every CDC job is RUNNING (default: $CDC_FLINK_URL, or the stack's with --stack)" },
     JSON_FLAG,
   ],
   parse(args) {
@@ -61,9 +69,11 @@ export const monitorCommand: Command<MonitorOptions> = {
     if (intervalS < 0.1) throw new UsageError("--interval must be at least 0.1 seconds");
     if (maxLatencyS <= 0) throw new UsageError("--max-latency must be above 0");
     const countsEveryS = (args.flags["counts-every"] as number | undefined) ?? 10;
-    return { mode: args.flags.mode as Mode | undefined, json: args.flags.json === true, intervalS, maxLatencyS, countsEveryS };
+    const flinkUrl = args.flags["flink-url"] as string | undefined;
+    if (flinkUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(flinkUrl)) throw new UsageError(`--flink-url must be an http(s) URL, e.g. http://127.0.0.1:8081 (got "${flinkUrl}")`);
+    return { mode: args.flags.mode as Mode | undefined, json: args.flags.json === true, intervalS, maxLatencyS, countsEveryS, flinkUrl };
   },
-  async run(ctx, { mode: chosen, json, intervalS, maxLatencyS, countsEveryS }): Promise<CommandResult> {
+  async run(ctx, { mode: chosen, json, intervalS, maxLatencyS, countsEveryS, flinkUrl }): Promise<CommandResult> {
     const mode = chosen ?? (json ? "json" : ctx.out.isTTY ? "dashboard" : "simple");
 
     const hb = await ctx.heartbeat();
@@ -77,15 +87,23 @@ export const monitorCommand: Command<MonitorOptions> = {
       await poller.drain(maxLatencyS * 1000, () => ctx.interrupt.requested);
       const s = tracker.recorder.last;
       const latency = s ? round(s.visibleAt - s.committedAt) : null;
-      const data: StatusData = { status: latency !== null && latency <= maxLatencyS * 1000 ? "fresh" : "stale", latencyMs: latency, maxLatencySeconds: maxLatencyS };
+      const fresh = latency !== null && latency <= maxLatencyS * 1000;
+      const jobs = await cdcJobs(ctx, flinkUrl);
+      const failing = (jobs ?? []).filter((j) => !isHealthy(j));
+      const data: StatusData = { status: !fresh ? "stale" : failing.length ? "failing" : "fresh", latencyMs: latency, maxLatencySeconds: maxLatencyS, ...(jobs ? { jobs } : {}) };
       if (ctx.interrupt.requested && latency === null) return { exitCode: EXIT.INTERRUPTED, data, human: "interrupted before the probe was visible" };
-      const human =
-        data.status === "fresh"
-          ? `fresh: probe visible in the sink after ${ms(latency ?? 0)} (limit ${maxLatencyS} s)`
+      const probeWords =
+        fresh
+          ? `probe visible in the sink after ${ms(latency ?? 0)} (limit ${maxLatencyS} s)`
           : latency === null
-            ? `stale: probe not visible in the sink after ${maxLatencyS} s`
-            : `stale: probe took ${ms(latency)} (limit ${maxLatencyS} s)`;
-      return { exitCode: data.status === "fresh" ? EXIT.OK : EXIT.CHECK_FAILED, data, human };
+            ? `probe not visible in the sink after ${maxLatencyS} s`
+            : `probe took ${ms(latency)} (limit ${maxLatencyS} s)`;
+      const jobWords = !jobs
+        ? ""
+        : failing.length
+          ? `; ${failing.length} of ${jobs.length} CDC job(s) not RUNNING: ${failing.map((j) => `${j.name} ${j.state}`).join(", ")} (see the Flink UI; pulumi refresh shows it, pulumi up restores it)`
+          : `; all ${jobs.length} CDC job(s) RUNNING`;
+      return { exitCode: data.status === "fresh" ? EXIT.OK : EXIT.CHECK_FAILED, data, human: `${data.status}: ${probeWords}${jobWords}` };
     }
 
     const counts = new Counts(ctx, await ctx.tables(), countsEveryS * 1000);
@@ -95,6 +113,16 @@ export const monitorCommand: Command<MonitorOptions> = {
     return { exitCode: EXIT.OK, data: { summary }, human: json ? undefined : human };
   },
 };
+
+/** The CDC jobs' states when a Flink REST URL is known; undefined otherwise (the probe alone decides). */
+async function cdcJobs(ctx: Context, flag: string | undefined): Promise<JobStatus[] | undefined> {
+  const ep = ctx.connections.flinkJobs(flag);
+  if (!ep) return undefined;
+  // Without the stack's job names: the heartbeat's job and those of the tables the command resolves.
+  let tables = [HEARTBEAT_TABLE];
+  if (!ep.jobs) tables = [...(await ctx.tables().catch(() => [] as TableDef[])).map((t) => t.name), HEARTBEAT_TABLE];
+  return readJobStates(ep, tables);
+}
 
 class Prober {
   sent = 0;

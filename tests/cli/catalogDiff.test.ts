@@ -67,3 +67,15 @@ test("a narrowed column is reported as refused, with the way out", async () => {
   expect(r.stdout).toMatch(/customers\.name: column name: VARCHAR shortened from 400 to 80 bytes \[refused\]\. Refused.*Way out: set allowDestructiveChanges/);
   expect(r.stdout).toMatch(/1 refused/);
 });
+
+test("--stack: the deployed catalog and the source come from `pulumi stack output`", async () => {
+  // A stand-in `pulumi` printing what `pulumi stack output --json --show-secrets` prints for a deployed stack.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdc-fake-pulumi-"));
+  const outputs = JSON.stringify({ sourceUrl: url(), sinkUrl: url(), tables: ["orders", "customers"], catalog: deployed });
+  fs.writeFileSync(path.join(dir, "pulumi"), `#!/bin/sh\ncat <<'EOF'\n${outputs}\nEOF\n`, { mode: 0o755 });
+  const r = await runCli(["catalog", "diff", "--stack", "dev", "--capture", "orders|customers"], { CDC_PULUMI: path.join(dir, "pulumi") });
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(1);
+  expect(r.stdout).toMatch(/orders\.coupon: column coupon VARCHAR\(40\) NULL added \[re-snapshot\]/);
+  expect(r.stdout).not.toMatch(/products/);
+});

@@ -11,6 +11,8 @@ import { renderDashboard, sparkline } from "../../cli/dashboard";
 import { Replication, startReplication } from "../helpers/replication";
 import { runCli, runInProcess, spawnCli, waitForOutput } from "./run-cli";
 import { main } from "../../cli/main";
+import { FakeJob, FakeJobState, FlinkFake } from "../fakes/flink";
+import { jobStates } from "../../cli/jobs";
 
 let rep: Replication;
 let env: Record<string, string>;
@@ -45,6 +47,50 @@ test("monitor --mode status: 0 while replicating, 1 when replication is stopped,
   const d = JSON.parse(again.stdout);
   expect(d.status).toBe("fresh");
   expect(d.latencyMs).toBeGreaterThan(0);
+});
+
+test("monitor --mode status with the Flink REST URL: a table's job that is not RUNNING fails the check although the heartbeat is fresh", async () => {
+  const flink = await new FlinkFake().start();
+  const job = (name: string, state: FakeJobState, startTime: number): FakeJob => ({
+    jid: `${name.length}${startTime}`.padEnd(32, "0"), name, state, startTime, endTime: -1, pollsUntilStarted: 0, failures: 0,
+    statement: "", ddl: [], executionConfig: {}, vertices: [], exceptions: [], checkpoints: [],
+  });
+  try {
+    for (const j of [job("starrocks-cdc-dev-cdc-cdc_heartbeat", "RUNNING", 1), job("starrocks-cdc-dev-cdc-orders", "FAILED", 1)]) flink.jobs.set(j.jid, j);
+    const failing = await runInProcess(["monitor", "--mode", "status", "--max-latency", "10", "--tables", "orders", "--flink-url", flink.restUrl], env);
+    expect([failing.code, failing.stderr]).toEqual([1, ""]);
+    expect(failing.stdout).toMatch(/^failing: probe visible in the sink after [\d.]+ ms \(limit 10 s\); 1 of 2 CDC job\(s\) not RUNNING: starrocks-cdc-dev-cdc-orders FAILED \(see the Flink UI; pulumi refresh shows it, pulumi up restores it\)\n$/);
+
+    // The newest job of a name counts: the one up started after the failed one.
+    const resumed = job("starrocks-cdc-dev-cdc-orders", "RUNNING", 2);
+    flink.jobs.set(resumed.jid, resumed);
+    const ok = await runInProcess(["monitor", "--mode", "status", "--max-latency", "10", "--tables", "orders", "--json"], { ...env, CDC_FLINK_URL: flink.restUrl });
+    expect([ok.code, ok.stderr]).toEqual([0, ""]);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ status: "fresh", jobs: [{ name: "starrocks-cdc-dev-cdc-orders", state: "RUNNING" }, { name: "starrocks-cdc-dev-cdc-cdc_heartbeat", state: "RUNNING" }] });
+  } finally {
+    await flink.close();
+  }
+  // An unreachable JobManager is a connection error naming the URL, not a silent pass.
+  const down = await runInProcess(["monitor", "--mode", "status", "--max-latency", "10", "--flink-url", "http://127.0.0.1:9"], env);
+  expect(down.code).toBe(3);
+  expect(down.stderr).toMatch(/cannot read the Flink jobs at http:\/\/127\.0\.0\.1:9 \(--flink-url\)/);
+});
+
+test("jobStates: the stack's job names when known (a missing one is MISSING), else every job named after a table", () => {
+  const overview = [
+    { jid: "a", name: "starrocks-cdc-dev-cdc-orders", state: "CANCELED" as const, "start-time": 1 },
+    { jid: "b", name: "starrocks-cdc-dev-cdc-orders", state: "RUNNING" as const, "start-time": 2 },
+    { jid: "c", name: "starrocks-cdc-prod-cdc-orders", state: "RESTARTING" as const, "start-time": 1 },
+  ];
+  expect(jobStates(overview, { jobs: ["starrocks-cdc-dev-cdc-orders", "starrocks-cdc-dev-cdc-cdc_heartbeat"] }, [])).toEqual([
+    { name: "starrocks-cdc-dev-cdc-orders", state: "RUNNING", jobId: "b" },
+    { name: "starrocks-cdc-dev-cdc-cdc_heartbeat", state: "MISSING" },
+  ]);
+  expect(jobStates(overview, {}, ["orders", "customers"])).toEqual([
+    { name: "starrocks-cdc-dev-cdc-orders", state: "RUNNING", jobId: "b" },
+    { name: "starrocks-cdc-prod-cdc-orders", state: "RESTARTING", jobId: "c" },
+    { name: "*-cdc-customers", state: "MISSING" },
+  ]);
 });
 
 test("monitor --mode json: one parseable object per probe; Ctrl+C ends it with exit 0 and a summary", async () => {

@@ -60,6 +60,12 @@ export function describeVerbs(target: EngineTarget): void {
       });
     };
     const outputsOf = (stack: string) => JSON.parse(pulumiCli(t.ctx, ["stack", "output", "--json", "--show-secrets", "--stack", stack]));
+    /** `cdc <args> --stack <stack>` through the real CLI: scripts/pulumi.sh reads the stack's outputs. */
+    const cdc = (args: string[], stack = STACK) => {
+      const env: NodeJS.ProcessEnv = { ...engineEnv(t.ctx), CDC_PULUMI: "" };
+      for (const k of ["CDC_SOURCE_URL", "CDC_SINK_URL", "CDC_FLINK_URL"]) delete env[k];
+      return run(process.execPath, [path.join(ROOT, "bin/cdc.js"), ...args, "--stack", stack], { cwd: ROOT, env });
+    };
 
     beforeAll(async () => {
       t = await target.start();
@@ -122,11 +128,18 @@ export function describeVerbs(target: EngineTarget): void {
       await cancelJob(t.flinkRestUrl, job!.jid);
       await eventually("job cancelled", async () => ((await flinkJobs(t.flinkRestUrl)).find((j) => j.jid === job!.jid)?.state === "CANCELED" ? true : undefined), 60_000);
       await insertOrders(3);
+      // The heartbeat's job still runs, so the probe alone would say fresh; the job check names the cancelled one.
+      const failing = await cdc(["monitor", "--mode", "status", "--max-latency", "30", "--json"]);
+      expect([failing.status, failing.stderr]).toEqual([1, ""]);
+      expect(JSON.parse(failing.stdout)).toMatchObject({ status: "failing", jobs: [{ name: PIPELINE(STACK, "orders"), state: "CANCELED" }, { name: PIPELINE(STACK, "cdc_heartbeat"), state: "RUNNING" }] });
       const refresh = expectOk(await op("refresh"));
       expect([driftNames(refresh), refresh.changes]).toEqual([["cdc-job-orders"], { same: refresh.changes.same, update: 1 }]);
       const up = expectOk(await op("up"));
       expect(stepNames(up, "update")).toEqual(["cdc-job-orders"]);
       expect((await runningJob(t.flinkRestUrl, PIPELINE(STACK, "orders")))?.state).toBe("RUNNING");
+      const fresh = await cdc(["monitor", "--mode", "status", "--max-latency", "30"]);
+      expect([fresh.status, fresh.stderr]).toEqual([0, ""]);
+      expect(fresh.stdout).toMatch(/^fresh: probe visible in the sink after [\d.]+ ms \(limit 30 s\); all 2 CDC job\(s\) RUNNING\n$/);
       await insertOrders(1);
       await converged("after the resumed job");
     }, 600_000);
@@ -187,10 +200,7 @@ export function describeVerbs(target: EngineTarget): void {
       expect(filesContaining(t.backendDir, t.secretValues())).toEqual([]);
 
       // `cdc counts --stack` runs scripts/pulumi.sh, which uses the built CLI when the npm package has none.
-      const env: NodeJS.ProcessEnv = { ...engineEnv(t.ctx), CDC_PULUMI: "" };
-      delete env.CDC_SOURCE_URL;
-      delete env.CDC_SINK_URL;
-      const counts = await run(process.execPath, [path.join(ROOT, "bin/cdc.js"), "counts", "--json", "--stack", STACK], { cwd: ROOT, env });
+      const counts = await cdc(["counts", "--json"]);
       expect([counts.status, counts.stderr]).toEqual([0, ""]);
       const data = JSON.parse(counts.stdout);
       const orders = data.tables.find((x: { table: string }) => x.table === "orders");
