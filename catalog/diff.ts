@@ -5,10 +5,12 @@
  * `cdc catalog diff` all read the same answer.
  *
  * Classes:
- * - in-place: StarRocks applies it with ALTER TABLE (ADD/DROP/MODIFY COLUMN), the job is upgraded through a
- *   savepoint (or restored from its newest checkpoint when the source change already failed it).
- * - re-snapshot: as in-place, and the table's job then starts without state and reads the whole table again,
- *   because rows written between the source's ALTER and the `up` reached StarRocks without the new column.
+ * - in-place: StarRocks applies it with ALTER TABLE (MODIFY COLUMN), the job is upgraded through a savepoint
+ *   (or restored from its newest checkpoint when the source change already failed it), or left alone when its
+ *   SQL does not change (a longer VARCHAR is still a Flink STRING).
+ * - re-snapshot: StarRocks changes in place, and the table's job then starts without state and reads the whole
+ *   table again, because rows written between the source's ALTER and the `up` reached StarRocks without the new
+ *   column, or with a widened column's values wrapped by the old job's narrower Flink type.
  * - refused: StarRocks cannot change the column in place (a key column, a narrower type, another type family,
  *   NULL -> NOT NULL); the message names the table and column and the way out.
  * - new-table / dropped-table: a table appeared in or left the catalog.
@@ -60,9 +62,10 @@ export type TypeChange = { change: "same" } | { change: "widen" } | { change: "n
 
 /**
  * How StarRocks can turn column type `from` into `to` (types as render/starrocks.ts prints them). In place:
- * a longer VARCHAR, a wider integer, a DECIMAL with more precision and the same scale (StarRocks
- * ScalarType.schemaChangeMatrix: INT -> BIGINT/LARGEINT, DECIMAL32 -> DECIMAL64 -> DECIMAL128; VARCHAR may
- * only grow, Column.checkSchemaChangeAllowed). Anything else is narrower or another family.
+ * a longer VARCHAR, a wider integer, a DECIMAL that keeps every fraction and integer digit (StarRocks
+ * SchemaChangeTypeCompatibility: TINYINT -> ... -> LARGEINT; DECIMAL(p,s) -> DECIMAL(p',s') when s <= s' and
+ * p-s <= p'-s'; VARCHAR may only grow, Column.checkSchemaChangeAllowed). Anything else is narrower or another
+ * family (StarRocks allows some of those, INT -> VARCHAR, but the values would not compare equal any more).
  */
 export function classifyTypeChange(from: string, to: string): TypeChange {
   if (from === to) return { change: "same" };
@@ -74,8 +77,11 @@ export function classifyTypeChange(from: string, to: string): TypeChange {
   if (ia >= 0 && ib >= 0) return ib > ia ? { change: "widen" } : { change: "narrow", reason: `${from} narrowed to ${to}` };
   const [da, db] = [decimal(from), decimal(to)];
   if (da && db) {
-    if (da[2] !== db[2]) return { change: "narrow", reason: `DECIMAL scale changed from ${da[2]} to ${db[2]} (StarRocks keeps stored values only with the same scale)` };
-    return Number(db[1]) > Number(da[1]) ? { change: "widen" } : { change: "narrow", reason: `DECIMAL precision lowered from ${da[1]} to ${db[1]}` };
+    // SchemaChangeTypeCompatibility.isSchemaChangeAllowedInvolvingDecimalV3: no fraction or integer digit lost.
+    const [pa, sa, pb, sb] = [da[1], da[2], db[1], db[2]].map(Number);
+    if (sb < sa) return { change: "narrow", reason: `DECIMAL scale lowered from ${sa} to ${sb}` };
+    if (pb - sb < pa - sa) return { change: "narrow", reason: `DECIMAL integer digits lowered from ${pa - sa} to ${pb - sb}` };
+    return { change: "widen" };
   }
   return { change: "family", reason: `${from} -> ${to} changes the type family` };
 }
@@ -89,6 +95,7 @@ const REPLACE_WAY_OUT =
 
 const UPGRADE = "restarted with the new statements from a savepoint (from its newest checkpoint if the source change already failed it); no row is read twice or lost";
 const RESNAPSHOT = "stopped with a savepoint and started again WITHOUT state (new label generation): it reads the whole table again, so rows written since the source's ALTER get the new column's real values; other tables' jobs are untouched";
+const RESNAPSHOT_RETYPED = "stopped and started again WITHOUT state with the wider type: the old job read the column as its old type, so values beyond it written since the source's ALTER reached StarRocks wrapped or NULL; it reads the whole table again; other tables' jobs are untouched";
 const RESNAPSHOT_DROPPED = "stopped and started again WITHOUT state with statements that no longer read the column (state restored across a dropped column fails: mysql-cdc's schema no longer matches the binlog rows); it reads the whole table again; other tables' jobs are untouched";
 
 function tableRef(o: DiffOptions, table: string): string {
@@ -148,8 +155,11 @@ export function diffTable(deployed: TableDef | undefined, current: TableDef | un
         // The job's SQL changes only when the Flink type or nullability does (a VARCHAR is a Flink STRING).
         const [fa, fc] = [deployed.columns.find((x) => x.name === c.name)!, current.columns.find((x) => x.name === c.name)!];
         const sameSql = (["source", "sink"] as const).every((side) => flinkType(fa.type, side) === flinkType(fc.type, side));
-        const job = relax === "same" && sameSql ? `unchanged: its Flink SQL stays the same (${flinkType(fc.type)})` : UPGRADE;
-        changes.push({ table, column: c.name, kind: t.change === "widen" ? "widen-type" : "relax-null", class: "in-place", what: `column ${c.name}: ${words}`, starrocks: [`ALTER TABLE ${tableRef(o, table)} MODIFY COLUMN ${starrocksColumnDef(c)}`], job });
+        // A Flink type the old job reads narrower (INT for a BIGINT) wrapped or nulled values beyond it since the
+        // source's ALTER (seen on the real tier: 5000001173 arrived as 705033877): only a re-read mends those rows.
+        const retyped = flinkType(fa.type, "source") !== flinkType(fc.type, "source");
+        const job = retyped ? RESNAPSHOT_RETYPED : relax === "same" && sameSql ? `unchanged: its Flink SQL stays the same (${flinkType(fc.type)})` : UPGRADE;
+        changes.push({ table, column: c.name, kind: t.change === "widen" ? "widen-type" : "relax-null", class: retyped ? "re-snapshot" : "in-place", what: `column ${c.name}: ${words}`, starrocks: [`ALTER TABLE ${tableRef(o, table)} MODIFY COLUMN ${starrocksColumnDef(c)}`], job });
       }
     } else if (a.type !== c.type) {
       changes.push({ table, column: c.name, kind: "key-change", class: "refused", what: `key column ${c.name}: ${a.type} -> ${c.type}`, starrocks: [], job: "unchanged until the change is resolved", wayOut: REPLACE_WAY_OUT });

@@ -52,6 +52,7 @@ export class CdcJobs extends pulumi.ComponentResource {
         upgradeMode: cfg.flink.upgradeMode,
         savepointNonce: cfg.flink.savepointNonce,
         columns: plan.columns,
+        columnTypes: plan.columnTypes,
         savepointDir: cfg.flink.savepointDir,
         checkpointDir: cfg.flink.checkpointDir,
         // Absent (not empty) for a managed cluster, so existing jobs see no change.

@@ -101,6 +101,12 @@ export interface CdcJobInputs {
    * Optional: outputs written before it existed lack it, and no re-snapshot follows from that alone.
    */
   columns?: string[];
+  /**
+   * Each column's Flink type in the source table, aligned with `columns`. A changed one (INT -> BIGINT, a wider
+   * DECIMAL) means the old job wrote values it could not hold (wrapped or NULL) since the source's ALTER, so
+   * update re-snapshots the table. Optional, as `columns`.
+   */
+  columnTypes?: string[];
   timeoutMs: number;
   providerVersion: string;
   /** MinIO S3 API as the host reaches it, e.g. http://127.0.0.1:9000. */
@@ -154,6 +160,7 @@ export const CHANGE_POLICY: ChangePolicy = {
   serverIdRange: "update",
   savepointNonce: "update",
   columns: "update",
+  columnTypes: "update",
   upgradeMode: "update",
   gatewayUrl: "update",
   restUrl: "update",
@@ -346,6 +353,8 @@ export interface CdcJobArgs {
   savepointNonce?: pulumi.Input<string | number>;
   /** The table's column names in order; an added one re-snapshots the table on update. */
   columns?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Each column's Flink source type, aligned with columns; a changed one re-snapshots the table on update. */
+  columnTypes?: pulumi.Input<pulumi.Input<string>[]>;
   timeoutMs?: pulumi.Input<number>;
   providerVersion?: pulumi.Input<string>;
   s3Endpoint: pulumi.Input<string>;

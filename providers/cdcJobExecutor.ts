@@ -237,8 +237,15 @@ export async function executeUpdate(ctx: ExecContext, plan: UpdatePlan, observed
       break;
     case "re-snapshot":
       if (job && !plan.cancelFirst) {
-        lastSavepoint = await stopWithSavepointAndWait(ctx, job.jid, p);
-        log(`${p.pipelineName}: stopped job ${job.jid} with savepoint ${lastSavepoint} (kept for a manual rollback); the table is read again from a fresh snapshot`);
+        try {
+          lastSavepoint = await stopWithSavepointAndWait(ctx, job.jid, p);
+          log(`${p.pipelineName}: stopped job ${job.jid} with savepoint ${lastSavepoint} (kept for a manual rollback); the table is read again from a fresh snapshot`);
+        } catch (err) {
+          // The new job needs no state. The StarRocks change that came first can fail the old job's loads (a NOT
+          // NULL column its rows lack: "NULL value in non-nullable column"), and then no savepoint completes.
+          log(`${p.pipelineName}: stop-with-savepoint of job ${job.jid} did not complete (${safe(err)}); cancelling it, as the re-snapshot needs no state`);
+          await cancelAndWait(ctx, job.jid, p.timeoutMs);
+        }
       } else if (job) {
         log(`${p.pipelineName}: job ${job.jid} is ${job.state} and not fully running; cancelling it before the re-snapshot`);
         await cancelAndWait(ctx, job.jid, p.timeoutMs);

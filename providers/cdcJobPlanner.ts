@@ -48,8 +48,8 @@ export interface UpdateIntent {
   nonce: boolean;
   upgradeMode: UpgradeMode;
   /**
-   * The table's columns changed (added or dropped): rows written since the source's ALTER lack a new column's
-   * values, and mysql-cdc state restored across the change fails ("internal schema representation is probably
+   * The table's columns changed (added, dropped or their Flink type changed): rows written since the source's
+   * ALTER lack a new column's values or hold a widened column's values wrapped, and mysql-cdc state restored across the change fails ("internal schema representation is probably
    * out of sync", seen on the real tier after a DROP COLUMN), so the job reads the table again from a snapshot.
    */
   resnapshot?: boolean;
@@ -103,13 +103,15 @@ export interface ActionableInputs {
   savepointNonce?: unknown;
   /** The table's column names in order (absent in outputs written before it existed). */
   columns?: unknown;
+  /** Their Flink source types, aligned with columns (absent in outputs written before it existed). */
+  columnTypes?: unknown;
 }
 
 /**
  * What update does for each changed input: restart = resubmit the job (through a savepoint unless stateless),
  * savepoint = a one-off savepoint while the job keeps running. `columns` is judged by changedColumns.
  */
-export const UPDATE_ACTION: Record<Exclude<keyof ActionableInputs, "columns">, "restart" | "savepoint"> = {
+export const UPDATE_ACTION: Record<Exclude<keyof ActionableInputs, "columns" | "columnTypes">, "restart" | "savepoint"> = {
   statements: "restart",
   cdcPassword: "restart",
   loaderPassword: "restart",
@@ -118,11 +120,20 @@ export const UPDATE_ACTION: Record<Exclude<keyof ActionableInputs, "columns">, "
   savepointNonce: "savepoint",
 };
 
-/** Column names added to or dropped from the table; none when either side does not list its columns. */
-export function changedColumns(olds: ActionableInputs, news: ActionableInputs): { added: string[]; dropped: string[] } {
-  if (!Array.isArray(olds.columns) || !Array.isArray(news.columns) || isUnknown(news.columns)) return { added: [], dropped: [] };
+/**
+ * Column names added to or dropped from the table, and those whose Flink type changed; none when either side
+ * does not list its columns (types: when either side does not list their types).
+ */
+export function changedColumns(olds: ActionableInputs, news: ActionableInputs): { added: string[]; dropped: string[]; retyped: string[] } {
+  if (!Array.isArray(olds.columns) || !Array.isArray(news.columns) || isUnknown(news.columns)) return { added: [], dropped: [], retyped: [] };
   const [before, after] = [new Set(olds.columns as string[]), new Set(news.columns as string[])];
-  return { added: [...after].filter((c) => !before.has(c)), dropped: [...before].filter((c) => !after.has(c)) };
+  const typesOf = (i: ActionableInputs): Map<string, string> | undefined =>
+    Array.isArray(i.columnTypes) && !isUnknown(i.columnTypes) && i.columnTypes.length === (i.columns as string[]).length
+      ? new Map((i.columns as string[]).map((c, n) => [c, String((i.columnTypes as unknown[])[n])]))
+      : undefined;
+  const [was, now] = [typesOf(olds), typesOf(news)];
+  const retyped = was && now ? [...now.keys()].filter((c) => was.has(c) && was.get(c) !== now.get(c)) : [];
+  return { added: [...after].filter((c) => !before.has(c)), dropped: [...before].filter((c) => !after.has(c)), retyped };
 }
 
 /** Changed inputs that need an action in update. */
@@ -133,8 +144,9 @@ export function updateActions(olds: ActionableInputs, news: ActionableInputs): {
   return {
     restart: keys.some((k) => UPDATE_ACTION[k] === "restart"),
     savepoint: keys.some((k) => UPDATE_ACTION[k] === "savepoint"),
-    // Rows the old job wrote after the source's ADD COLUMN carry no value for it, and state restored across an
-    // added or dropped column does not match the binlog's rows: only a snapshot brings the table back.
+    // Rows the old job wrote after the source's ADD COLUMN carry no value for it, state restored across an added
+    // or dropped column does not match the binlog's rows, and after a widening (INT -> BIGINT) the old job
+    // wrote values beyond its type wrapped or NULL: only a snapshot brings the table back.
     resnapshot: Object.values(changedColumns(olds, news)).some((l) => l.length > 0),
   };
 }

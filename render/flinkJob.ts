@@ -57,6 +57,8 @@ export interface CdcJobSpec {
   jobOptions: Record<string, string>;
   /** The table's column names in catalog order: an added one makes the CdcJob provider re-snapshot the table. */
   columns: string[];
+  /** Each column's Flink type in the source table, aligned with `columns`: a changed one re-snapshots too. */
+  columnTypes: string[];
 }
 
 export interface CdcSecrets {
@@ -235,6 +237,7 @@ export function renderCdcJob(cfg: StackConfig, t: TableDef, secrets: CdcSecrets)
     serverIdRange: serverIdRange(cfg, t),
     jobOptions: jobOptions(cfg),
     columns: t.columns.map((c) => c.name),
+    columnTypes: t.columns.map((c) => flinkType(c.type, "source")),
     statements: [
       createTable(sourceTableName(t.name), t, "source", sourceOptions(cfg, t, secrets.cdcPassword)),
       createTable(sinkTableName(t.name), t, "sink", sinkOptions(cfg, t, secrets.loaderPassword)),

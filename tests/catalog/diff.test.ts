@@ -47,12 +47,15 @@ describe("diffTable", () => {
     expect(c.job).toMatch(/^unchanged: its Flink SQL stays the same \(STRING\)/);
   });
 
-  test("INT -> BIGINT and a wider DECIMAL are in place; a shorter VARCHAR, a narrower int, another family are refused", () => {
+  test("INT -> BIGINT and a wider DECIMAL change StarRocks in place and re-snapshot (the old job wrapped wider values); a shorter VARCHAR, a narrower int, another family are refused", () => {
     const products = findTable("products");
     const change = (name: string, type: Column["type"]) => diffTable(products, withColumns(products, products.columns.map((c) => (c.name === name ? { ...c, type } : c))), O);
-    expect(change("stock", { kind: "bigint" })[0]).toMatchObject({ class: "in-place", kind: "widen-type", starrocks: ["ALTER TABLE `shop_sr`.`products` MODIFY COLUMN `stock` BIGINT NOT NULL"], job: expect.stringMatching(/savepoint/) });
-    expect(change("price", { kind: "decimal", precision: 14, scale: 2 })[0]).toMatchObject({ class: "in-place", kind: "widen-type" });
-    expect(change("price", { kind: "decimal", precision: 14, scale: 4 })[0]).toMatchObject({ class: "refused", kind: "narrow-type" });
+    expect(change("stock", { kind: "bigint" })[0]).toMatchObject({ class: "re-snapshot", kind: "widen-type", starrocks: ["ALTER TABLE `shop_sr`.`products` MODIFY COLUMN `stock` BIGINT NOT NULL"], job: expect.stringMatching(/WITHOUT state with the wider type.*wrapped or NULL/) });
+    expect(change("price", { kind: "decimal", precision: 14, scale: 2 })[0]).toMatchObject({ class: "re-snapshot", kind: "widen-type" });
+    // StarRocks keeps every digit: a wider scale with the integer digits kept is a widening; fewer of either is not.
+    expect(change("price", { kind: "decimal", precision: 14, scale: 4 })[0]).toMatchObject({ class: "re-snapshot", kind: "widen-type" });
+    expect(change("price", { kind: "decimal", precision: 11, scale: 4 })[0]).toMatchObject({ class: "refused", kind: "narrow-type", what: "column price: DECIMAL integer digits lowered from 8 to 7" });
+    expect(change("price", { kind: "decimal", precision: 14, scale: 1 })[0]).toMatchObject({ class: "refused", kind: "narrow-type", what: "column price: DECIMAL scale lowered from 2 to 1" });
     expect(change("name", { kind: "varchar", length: 20 })[0]).toMatchObject({ class: "refused", kind: "narrow-type", column: "name" });
     expect(change("category", { kind: "int" })[0]).toMatchObject({ class: "refused", kind: "change-type-family" });
   });

@@ -273,12 +273,26 @@ function typeRules<T>(f: () => T): T {
   }
 }
 
-/** Column.checkSchemaChangeAllowed, for the changes the fake models (see the header). */
+const INTEGER_ORDER = ["TINYINT", "SMALLINT", "INT", "BIGINT", "LARGEINT"];
+
+/**
+ * Column.checkSchemaChangeAllowed, for the changes the fake models (see the header): a longer VARCHAR, a wider
+ * integer, and DECIMAL -> DECIMAL keeping every digit (SchemaChangeTypeCompatibility: lhs.scale <= rhs.scale
+ * and lhs.precision - lhs.scale <= rhs.precision - rhs.scale). The refusal's wording is the fake's own.
+ */
 function checkModify(old: FakeColumn, col: FakeColumn): void {
   const len = (t: string) => Number(/^VARCHAR\((\d+)\)$/.exec(t)?.[1]);
+  const dec = (t: string) => /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(t)?.slice(1).map(Number);
   if (old.type !== col.type) {
-    if (!(len(old.type) && len(col.type))) throw new SqlError(`fake FE: MODIFY COLUMN ${old.type} -> ${col.type} is not modelled`);
-    if (len(col.type) < len(old.type)) throw new SqlError("Cannot shorten string length");
+    const [ia, ib] = [INTEGER_ORDER.indexOf(old.type), INTEGER_ORDER.indexOf(col.type)];
+    const [da, db] = [dec(old.type), dec(col.type)];
+    if (len(old.type) && len(col.type)) {
+      if (len(col.type) < len(old.type)) throw new SqlError("Cannot shorten string length");
+    } else if (ia >= 0 && ib >= 0) {
+      if (ib < ia) throw new SqlError(`Can not change ${old.type} to ${col.type}`);
+    } else if (da && db) {
+      if (!(da[1] <= db[1] && da[0] - da[1] <= db[0] - db[1])) throw new SqlError(`Can not change ${old.type} to ${col.type}`);
+    } else throw new SqlError(`fake FE: MODIFY COLUMN ${old.type} -> ${col.type} is not modelled`);
   }
   if (old.nullable && !col.nullable) throw new SqlError("Can not change from nullable to non-nullable");
   if (old.default !== col.default) throw new SqlError("Can not change default value");

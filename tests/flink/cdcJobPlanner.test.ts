@@ -66,6 +66,14 @@ describe("updateActions", () => {
     expect(updateActions({ statements: ["a"] }, { statements: ["a"], columns: ["id", "x"] })).toEqual({ restart: false, savepoint: false, resnapshot: false });
     expect(updateActions({ statements: ["a"] }, { statements: ["a"] })).toEqual({ restart: false, savepoint: false, resnapshot: false });
   });
+
+  test("a column whose Flink type changed (INT -> BIGINT) re-snapshots; types recorded on one side only do not", () => {
+    const was = { statements: ["a"], columns: ["id", "qty"], columnTypes: ["BIGINT", "INT"] };
+    expect(updateActions(was, { statements: ["b"], columns: ["id", "qty"], columnTypes: ["BIGINT", "BIGINT"] })).toEqual({ restart: true, savepoint: false, resnapshot: true });
+    expect(updateActions(was, { statements: ["b"], columns: ["id", "qty"], columnTypes: ["BIGINT", "INT"] })).toEqual({ restart: true, savepoint: false, resnapshot: false });
+    // Outputs recorded before `columnTypes` existed: the first up with the new code re-snapshots nothing.
+    expect(updateActions({ statements: ["a"], columns: ["id", "qty"] }, { statements: ["a"], columns: ["id", "qty"], columnTypes: ["BIGINT", "BIGINT"] })).toEqual({ restart: false, savepoint: false, resnapshot: false });
+  });
 });
 
 describe("planCreate", () => {
