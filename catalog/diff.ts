@@ -138,7 +138,7 @@ export function diffTable(deployed: TableDef | undefined, current: TableDef | un
       } else {
         const dflt = implicitDefault(c.type);
         if (dflt === undefined) {
-          changes.push({ table, column: c.name, kind: "not-null-without-default", class: "refused", what: `column ${c.name} ${c.type} NOT NULL added`, starrocks: [], job: "unchanged until the change is resolved", wayOut: `StarRocks needs a DEFAULT to add a NOT NULL ${c.type} column to existing rows and none matches MySQL's; ${REPLACE_WAY_OUT}` });
+          changes.push({ table, column: c.name, kind: "not-null-without-default", class: "refused", what: `column ${c.name} ${c.type} NOT NULL added`, starrocks: [], job: "unchanged until the change is resolved", wayOut: `StarRocks needs a DEFAULT to add a NOT NULL ${c.type} column to existing rows and the project knows none it accepts for that type; ${REPLACE_WAY_OUT}` });
         } else {
           changes.push({ table, column: c.name, kind: "add-column", class: "re-snapshot", what: `column ${c.name} ${c.type} NOT NULL added`, starrocks: [addSql(o, table, { ...c, default: dflt }, prev)], job: RESNAPSHOT });
         }

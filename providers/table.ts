@@ -59,7 +59,7 @@ export function planTable(actual: { columns: StarRocksColumn[]; keys: string[]; 
       else {
         const dflt = implicitDefault(w.type);
         if (dflt === undefined) {
-          plan.incompatible.push(`column ${w.name}: a NOT NULL ${w.type} column cannot be added to existing rows (StarRocks needs a DEFAULT, and no ${w.type} value matches what MySQL gives old rows; make it nullable in the catalog)`);
+          plan.incompatible.push(`column ${w.name}: a NOT NULL ${w.type} column cannot be added to existing rows (StarRocks needs a DEFAULT, and the project knows none StarRocks accepts for ${w.type}; make it nullable in the source, or replace the table with allowDestructiveChanges)`);
         } else plan.add.push({ column: { ...w, default: dflt }, after: prev });
       }
     } else {

@@ -81,14 +81,17 @@ export interface StarRocksColumn {
 }
 
 /**
- * The value MySQL gives existing rows when a NOT NULL column without DEFAULT is added: 0 for numbers and
- * '' for strings (MySQL "Data Type Default Values", implicit defaults). StarRocks needs an explicit DEFAULT
- * to add a NOT NULL column, so the same value keeps old rows equal on both sides. DATETIME has none
- * StarRocks can store (MySQL uses the zero date, outside StarRocks' DATETIME range): undefined.
+ * The DEFAULT a NOT NULL column added to an existing StarRocks table gets (StarRocks needs one). Existing rows
+ * hold it only until the table's re-snapshot reloads them with the source's values (catalog/diff.ts); it is
+ * what MySQL gives old rows where that fits StarRocks: 0 for numbers, '' for strings (MySQL "Data Type Default
+ * Values"). For DATE/DATETIME MySQL's zero date is outside StarRocks' range, so the epoch stands in.
+ * undefined: no DEFAULT the project knows StarRocks accepts for the type (JSON, BOOLEAN, VARBINARY, ...).
  */
 export function implicitDefault(type: string): string | undefined {
   if (/^(TINYINT|SMALLINT|INT|BIGINT|LARGEINT|DECIMAL\(.*\)|FLOAT|DOUBLE)$/.test(type)) return "0";
   if (/^(VARCHAR|CHAR)\(\d+\)$/.test(type)) return "";
+  if (type === "DATE") return "1970-01-01";
+  if (type === "DATETIME") return "1970-01-01 00:00:00";
   return undefined;
 }
 

@@ -32,10 +32,13 @@ describe("diffTable", () => {
     expect(c.starrocks).toEqual(["ALTER TABLE `shop_sr`.`orders` ADD COLUMN `priority` INT NOT NULL DEFAULT '0' AFTER `updated_at`"]);
   });
 
-  test("an added NOT NULL DATETIME is refused: no DEFAULT matches MySQL's zero date", () => {
+  test("an added NOT NULL DATETIME gets the epoch as a placeholder DEFAULT (the re-snapshot loads the real values); a NOT NULL JSON is refused", () => {
     const [c] = diffTable(orders, withColumns(orders, [...orders.columns, col("shipped_at", { kind: "datetime" }, false)]), O);
-    expect(c).toMatchObject({ class: "refused", column: "shipped_at", kind: "not-null-without-default" });
-    expect(describeChange(c)).toMatch(/orders\.shipped_at.*Refused.*allowDestructiveChanges/);
+    expect(c).toMatchObject({ class: "re-snapshot", column: "shipped_at", kind: "add-column", starrocks: ["ALTER TABLE `shop_sr`.`orders` ADD COLUMN `shipped_at` DATETIME NOT NULL DEFAULT '1970-01-01 00:00:00' AFTER `updated_at`"] });
+    const json = { kind: "mapped" as const, mysql: "json", flinkSource: "STRING", flinkSink: "STRING", starrocks: "JSON" };
+    const [j] = diffTable(orders, withColumns(orders, [...orders.columns, col("doc", json, false)]), O);
+    expect(j).toMatchObject({ class: "refused", column: "doc", kind: "not-null-without-default" });
+    expect(describeChange(j)).toMatch(/orders\.doc.*Refused.*allowDestructiveChanges/);
   });
 
   test("a longer VARCHAR is changed in place and the job upgraded through a savepoint", () => {

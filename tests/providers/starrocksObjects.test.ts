@@ -318,7 +318,7 @@ describe("Database and Table", () => {
     expect((await diff(p, id, outs2, again.inputs)).changes).toBe(false);
   });
 
-  test("table: a NOT NULL column is added with the value MySQL gives old rows; a NOT NULL DATETIME is refused", async () => {
+  test("table: a NOT NULL column is added with the value MySQL gives old rows (the epoch for a DATETIME); a NOT NULL JSON is refused", async () => {
     withVolume();
     fe.addDatabase("shop");
     const p = tableProvider;
@@ -343,8 +343,11 @@ describe("Database and Table", () => {
     expect((await diff(p, id, (await read(p, id, outs2)).props, tableInputs(added))).changes).toBe(false);
 
     const stamped = withColumns(added, (cols) => [...cols, { name: "shipped_at", type: { kind: "datetime" }, nullable: false }]);
-    const err = await rejection(diff(p, id, outs2, tableInputs(stamped)));
-    expect(err.message).toMatch(/column shipped_at: a NOT NULL DATETIME column cannot be added to existing rows .*make it nullable/);
+    await update(p, id, outs2, tableInputs(stamped));
+    expect(fe.statements(/ADD COLUMN `shipped_at`/)).toEqual(["ALTER TABLE `shop`.`orders` ADD COLUMN `shipped_at` DATETIME NOT NULL DEFAULT '1970-01-01 00:00:00' AFTER `quantity`"]);
+    const doc = withColumns(added, (cols) => [...cols, { name: "doc", type: { kind: "mapped", mysql: "json", flinkSource: "STRING", flinkSink: "STRING", starrocks: "JSON" }, nullable: false }]);
+    const err = await rejection(diff(p, id, outs2, tableInputs(doc)));
+    expect(err.message).toMatch(/column doc: a NOT NULL JSON column cannot be added to existing rows/);
   });
 
   test("table: a longer VARCHAR and NOT NULL -> NULL on value columns are applied in place with MODIFY COLUMN", async () => {
