@@ -15,7 +15,7 @@
  * of a delete-before-replace resource first). Read parses SHOW CREATE TABLE.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { classifyTypeChange, describeChange, diffTable } from "../catalog/diff";
+import { SchemaChange, classifyTypeChange, diffTable } from "../catalog/diff";
 import type { TableDef } from "../catalog/tables";
 import { SqlConnection } from "../clients/mysql";
 import { ParsedTable, addColumn, createTable, dropColumn, dropTable, modifyColumn, parseCreateTable, showCreateTable, withStarRocks } from "../clients/starrocks";
@@ -109,6 +109,42 @@ function liveColumnsOf(parsed: ParsedTable): StarRocksColumn[] {
 
 function wantedOf(p: Props): { columns: StarRocksColumn[]; keys: string[] } {
   return { columns: p.columns as StarRocksColumn[], keys: p.keys as string[] };
+}
+
+/**
+ * Pulumi's diff display cuts every string value after 150 characters (and 3 lines) unless the user passes
+ * --show-full-output (pkg/backend/display/object_diff.go truncatePropertyString, v3.260.0).
+ */
+export const PREVIEW_LINE_MAX = 150;
+
+/**
+ * The `schemaChanges` input: each change as lines short enough for `pulumi preview --diff` to show whole
+ * (a one-line description lost its StarRocks statement and the job's action to the cut): the change first
+ * (`table.column: what [class]`), then its StarRocks statements and the job's action (or the refusal and
+ * the way out) indented by two spaces; a longer text goes on at word boundaries on lines indented four more.
+ */
+export function previewLines(changes: readonly SchemaChange[], max = PREVIEW_LINE_MAX): string[] {
+  const wrap = (text: string, indent: string): string[] => {
+    const out: string[] = [];
+    let line = "";
+    for (const word of text.split(" ")) {
+      const next = line ? `${line} ${word}` : `${indent}${word}`;
+      if (next.length <= max || !line) line = next;
+      else {
+        out.push(line);
+        line = `${indent}    ${word}`;
+      }
+    }
+    if (line) out.push(line);
+    // A single word longer than a line (never in practice): cut it into pieces.
+    return out.flatMap((l) => (l.length <= max ? [l] : l.match(new RegExp(`.{1,${max}}`, "g"))!));
+  };
+  return changes.flatMap((c) => [
+    ...wrap(`${c.table}${c.column ? `.${c.column}` : ""}: ${c.what} [${c.class}]`, ""),
+    ...(c.class === "refused"
+      ? [...wrap("Refused: StarRocks cannot apply it in place.", "  "), ...wrap(`Way out: ${c.wayOut}`, "  ")]
+      : [...(c.starrocks.length ? c.starrocks.map((sql) => wrap(`StarRocks: ${sql}`, "  ")).flat() : ["  StarRocks: nothing to change"]), ...wrap(`Job: ${c.job}`, "  ")]),
+  ]);
 }
 
 function refusal(p: Props, incompatible: string[]): string {
@@ -226,7 +262,7 @@ export const tableProvider: pulumi.dynamic.ResourceProvider = {
           // What the preview should say about a source schema change: table, column, statement, the job's action.
           const was = olds.definition as TableDef | undefined;
           inputs.schemaChanges = was && typeof was === "object" && Array.isArray(was.columns) && !isUnknown(inputs.database)
-            ? diffTable(was, def, { database: String(inputs.database), dropRemovedColumns: inputs.dropRemovedColumns === true }).map(describeChange)
+            ? previewLines(diffTable(was, def, { database: String(inputs.database), dropRemovedColumns: inputs.dropRemovedColumns === true }))
             : [];
         }
       }
