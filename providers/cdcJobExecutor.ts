@@ -237,8 +237,17 @@ export async function executeUpdate(ctx: ExecContext, plan: UpdatePlan, observed
       break;
     case "re-snapshot":
       if (job && !plan.cancelFirst) {
-        lastSavepoint = await stopWithSavepointAndWait(ctx, job.jid, p);
-        log(`${p.pipelineName}: stopped job ${job.jid} with savepoint ${lastSavepoint} (kept for a manual rollback); the table is read again from a fresh snapshot`);
+        try {
+          lastSavepoint = await stopWithSavepointAndWait(ctx, job.jid, p);
+          log(`${p.pipelineName}: stopped job ${job.jid} with savepoint ${lastSavepoint} (kept for a manual rollback); the table is read again from a fresh snapshot`);
+        } catch (err) {
+          // The savepoint is only a way back; the new job starts without state. A job the change broke after it
+          // was observed (its loads refused once StarRocks has a NOT NULL column its statements do not write,
+          // so it restarts) takes no savepoint: cancel it instead of failing the up.
+          log(`${p.pipelineName}: stop-with-savepoint of job ${job.jid} failed (${safe(err)}); cancelling it before the re-snapshot`);
+          const now = await client.getJob(job.jid).catch(() => undefined);
+          if (!now || !["FINISHED", "CANCELED", "FAILED"].includes(now.state)) await cancelAndWait(ctx, job.jid, p.timeoutMs);
+        }
       } else if (job) {
         log(`${p.pipelineName}: job ${job.jid} is ${job.state} and not fully running; cancelling it before the re-snapshot`);
         await cancelAndWait(ctx, job.jid, p.timeoutMs);
