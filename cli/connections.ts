@@ -116,6 +116,7 @@ export function readPulumiStack(stack: string, env: NodeJS.ProcessEnv = process.
     sourceUrl: typeof o.sourceUrl === "string" ? o.sourceUrl : undefined,
     sinkUrl: typeof o.sinkUrl === "string" ? o.sinkUrl : undefined,
     tables: Array.isArray(o.tables) ? o.tables.filter((t): t is string => typeof t === "string") : undefined,
+    catalog: o.catalog,
   };
 }
 
