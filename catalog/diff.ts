@@ -200,3 +200,39 @@ export function describeChange(c: SchemaChange): string {
   const sql = c.starrocks.length ? ` StarRocks: ${c.starrocks.join("; ")}.` : " StarRocks: nothing to change.";
   return `${head}.${sql} Job: ${c.job}.`;
 }
+
+/**
+ * Pulumi's diff display cuts every string value after 150 characters (and 3 lines) unless the user passes
+ * --show-full-output (pkg/backend/display/object_diff.go truncatePropertyString, v3.260.0).
+ */
+export const PREVIEW_LINE_MAX = 150;
+
+/**
+ * The `schemaChanges` input: each change as lines short enough for `pulumi preview --diff` to show whole
+ * (a one-line description lost its StarRocks statement and the job's action to the cut): the change first
+ * (`table.column: what [class]`), then its StarRocks statements and the job's action (or the refusal and
+ * the way out) indented by two spaces; a longer text goes on at word boundaries on lines indented four more.
+ */
+export function previewLines(changes: readonly SchemaChange[], max = PREVIEW_LINE_MAX): string[] {
+  const wrap = (text: string, indent: string): string[] => {
+    const out: string[] = [];
+    let line = "";
+    for (const word of text.split(" ")) {
+      const next = line ? `${line} ${word}` : `${indent}${word}`;
+      if (next.length <= max || !line) line = next;
+      else {
+        out.push(line);
+        line = `${indent}    ${word}`;
+      }
+    }
+    if (line) out.push(line);
+    // A single word longer than a line (never in practice): cut it into pieces.
+    return out.flatMap((l) => (l.length <= max ? [l] : l.match(new RegExp(`.{1,${max}}`, "g"))!));
+  };
+  return changes.flatMap((c) => [
+    ...wrap(`${c.table}${c.column ? `.${c.column}` : ""}: ${c.what} [${c.class}]`, ""),
+    ...(c.class === "refused"
+      ? [...wrap("Refused: StarRocks cannot apply it in place.", "  "), ...wrap(`Way out: ${c.wayOut}`, "  ")]
+      : [...(c.starrocks.length ? c.starrocks.map((sql) => wrap(`StarRocks: ${sql}`, "  ")).flat() : ["  StarRocks: nothing to change"]), ...wrap(`Job: ${c.job}`, "  ")]),
+  ]);
+}

@@ -244,7 +244,8 @@ export async function executeUpdate(ctx: ExecContext, plan: UpdatePlan, observed
           // The new job needs no state. The StarRocks change that came first can fail the old job's loads (a NOT
           // NULL column its rows lack: "NULL value in non-nullable column"), and then no savepoint completes.
           log(`${p.pipelineName}: stop-with-savepoint of job ${job.jid} did not complete (${safe(err)}); cancelling it, as the re-snapshot needs no state`);
-          await cancelAndWait(ctx, job.jid, p.timeoutMs);
+          const now = await client.getJob(job.jid).catch(() => undefined);
+          if (!now || !["FINISHED", "CANCELED", "FAILED"].includes(now.state)) await cancelAndWait(ctx, job.jid, p.timeoutMs);
         }
       } else if (job) {
         log(`${p.pipelineName}: job ${job.jid} is ${job.state} and not fully running; cancelling it before the re-snapshot`);

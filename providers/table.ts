@@ -15,7 +15,7 @@
  * of a delete-before-replace resource first). Read parses SHOW CREATE TABLE.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { classifyTypeChange, describeChange, diffTable } from "../catalog/diff";
+import { classifyTypeChange, diffTable, previewLines } from "../catalog/diff";
 import type { TableDef } from "../catalog/tables";
 import { SqlConnection } from "../clients/mysql";
 import { ParsedTable, addColumn, createTable, dropColumn, dropTable, modifyColumn, parseCreateTable, showCreateTable, withStarRocks } from "../clients/starrocks";
@@ -226,7 +226,7 @@ export const tableProvider: pulumi.dynamic.ResourceProvider = {
           // What the preview should say about a source schema change: table, column, statement, the job's action.
           const was = olds.definition as TableDef | undefined;
           inputs.schemaChanges = was && typeof was === "object" && Array.isArray(was.columns) && !isUnknown(inputs.database)
-            ? diffTable(was, def, { database: String(inputs.database), dropRemovedColumns: inputs.dropRemovedColumns === true }).map(describeChange)
+            ? previewLines(diffTable(was, def, { database: String(inputs.database), dropRemovedColumns: inputs.dropRemovedColumns === true }))
             : [];
         }
       }

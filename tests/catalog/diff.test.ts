@@ -2,7 +2,7 @@
  * Schema changes as data (catalog/diff.ts): each kind of source change between the deployed definition and
  * the current one, with its class, the StarRocks statements `up` runs and the job's action in words.
  */
-import { classifyTypeChange, describeChange, diffCatalog, diffTable } from "../../catalog/diff";
+import { PREVIEW_LINE_MAX, classifyTypeChange, describeChange, diffCatalog, diffTable, previewLines } from "../../catalog/diff";
 import { Column, TableDef, findTable } from "../../catalog/tables";
 
 const O = { database: "shop_sr" };
@@ -95,5 +95,21 @@ describe("classifyTypeChange", () => {
     expect(classifyTypeChange("SMALLINT", "BIGINT")).toEqual({ change: "widen" });
     expect(classifyTypeChange("BIGINT", "INT").change).toBe("narrow");
     expect(classifyTypeChange("DATETIME", "VARCHAR(40)").change).toBe("family");
+  });
+});
+
+describe("previewLines", () => {
+  test("each change as lines pulumi preview --diff shows whole: the change, then its statement and the job's action, wrapped at 150", () => {
+    const orders = findTable("orders");
+    const cols = [...orders.columns];
+    cols.splice(2, 0, col("coupon", { kind: "varchar", length: 10 }));
+    const lines = previewLines(diffTable(orders, withColumns(orders, cols), O));
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(PREVIEW_LINE_MAX);
+    expect(lines[0]).toBe("orders.coupon: column coupon VARCHAR(40) NULL added [re-snapshot]");
+    expect(lines[1]).toBe("  StarRocks: ALTER TABLE `shop_sr`.`orders` ADD COLUMN `coupon` VARCHAR(40) NULL AFTER `customer_id`");
+    expect(lines[2]).toMatch(/^  Job: stopped with a savepoint and started again WITHOUT state/);
+    expect(lines.slice(3).every((l) => l.startsWith("      "))).toBe(true);
+    // Nothing lost to the wrapping.
+    expect(lines.slice(2).map((l) => l.trim()).join(" ")).toBe(`Job: ${diffTable(orders, withColumns(orders, cols), O)[0].job}`);
   });
 });

@@ -1,5 +1,5 @@
 import { parseArgs } from "../../cli/args";
-import { Connections, describeEndpoint, parseMysqlUrl } from "../../cli/connections";
+import { Connections, describeEndpoint, parseMysqlUrl, readPulumiStack } from "../../cli/connections";
 import { UsageError, classify } from "../../cli/errors";
 import { commandIndex } from "../../cli/main";
 
@@ -93,6 +93,19 @@ describe("argument parsing", () => {
     expect(commandIndex(["--source", "mysql://x@h/db", "latency", "single"])).toBe(2);
     expect(commandIndex(["--json"])).toBe(-1);
   });
+});
+
+test("--stack reads the catalog output from `pulumi stack output` (what `cdc catalog diff --stack` compares with)", () => {
+  const fs = require("fs") as typeof import("fs");
+  const os = require("os") as typeof import("os");
+  const path = require("path") as typeof import("path");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdc-fake-pulumi-"));
+  const catalog = [{ name: "orders", key: ["order_id"], columns: [{ name: "order_id", type: { kind: "bigint" }, nullable: false }] }];
+  const outputs = JSON.stringify({ sourceUrl: "mysql://u:p@127.0.0.1:3306/shop", tables: ["orders"], catalog });
+  fs.writeFileSync(path.join(dir, "pulumi"), `#!/bin/sh\ncat <<'EOF'\n${outputs}\nEOF\n`, { mode: 0o755 });
+  const env = { ...process.env, CDC_PULUMI: path.join(dir, "pulumi") };
+  expect(readPulumiStack("dev", env).catalog).toEqual(catalog);
+  expect(new Connections({ stack: "dev", env, readStack: (s) => readPulumiStack(s, env) }).stackCatalog()).toEqual(catalog);
 });
 
 describe("--stack when pulumi fails", () => {

@@ -112,16 +112,20 @@ describe("update", () => {
     expect(fake.submissions()).toHaveLength(1);
   });
 
-  test("a re-snapshot whose savepoint fails (the old job's loads failing after the StarRocks change) cancels the old job and starts fresh", async () => {
-    const { outs } = await create({ columns: orders.columns, columnTypes: orders.columnTypes });
-    fake.mode.failSavepointsWith = "org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint Coordinator is suspending.";
-    const news = await checked({ statements: newSql(), columns: [...orders.columns, "priority"], columnTypes: [...orders.columnTypes, "INT"] });
+  test("a re-snapshot whose savepoint fails (the schema change broke the job after it was observed) cancels the old job and starts fresh", async () => {
+    const { outs } = await create({ columns: orders.columns });
+    expect(outs.columns?.length).toBeGreaterThan(0);
+    fake.mode.failSavepointsWith = "org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint triggering task Source: src_orders (1/1) is not being executed at the moment.";
+    const news = await checked({ statements: newSql(), columns: [...outs.columns!, "coupon"] });
     const o = (await provider.update!(outs.pipelineName, outs, news)).outs as CdcJobOutputs;
     expect(fake.jobs.get(outs.jobId)!.state).toBe("CANCELED");
     expect(o.jobId).not.toBe(outs.jobId);
-    expect(o.restoredFrom).toBe("");
     expect(fake.jobs.get(o.jobId)!.state).toBe("RUNNING");
+    // Started without state, under a new label generation.
+    expect(o.restoredFrom).toBe("");
+    expect(o.labelGeneration).not.toBe(outs.labelGeneration);
     expect(allText()).toMatch(/stop-with-savepoint of job [0-9a-f]{32} did not complete .*cancelling it, as the re-snapshot needs no state/);
+    expectNoSecrets(allText());
   });
 
   test("savepoint nonce takes a one-off savepoint; the job keeps running", async () => {

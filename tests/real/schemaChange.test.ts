@@ -79,11 +79,26 @@ describeReal("source schema changes on real Flink", () => {
     return checked.schemaChanges as string[];
   }
 
+  /**
+   * The preview's `schemaChanges` lines (catalog/diff.ts previewLines: each at most 150 characters, so `pulumi
+   * preview --diff` shows them whole) read back as one text per change: `head. StarRocks: … . Job: …`.
+   */
+  function changesOf(lines: string[]): string[] {
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(150);
+    const changes: string[][] = [];
+    for (const l of lines) {
+      if (!l.startsWith(" ")) changes.push([l]);
+      else if (l.startsWith("      ")) changes[changes.length - 1].push(`${changes[changes.length - 1].pop()} ${l.trim()}`);
+      else changes[changes.length - 1].push(l.trim());
+    }
+    return changes.map((parts) => parts.join(". "));
+  }
+
   /** `pulumi up` for a changed definition, as the engine orders it: the Table (check, diff, update), then the job. */
   async function up(d: TableDef): Promise<{ preview: string[]; job: CdcJobOutputs }> {
     const was = deployed.get(d.name)!;
     const checkedTable = (await tableProvider.check!(was.table, tableInputs(d))).inputs as Record<string, unknown>;
-    const preview = checkedTable.schemaChanges as string[];
+    const preview = changesOf(checkedTable.schemaChanges as string[]);
     let table: Record<string, unknown>;
     // A nullable column kept in StarRocks after the source dropped it is no StarRocks change.
     if ((await tableProvider.diff!(d.name, was.table, checkedTable)).changes) table = (await tableProvider.update!(d.name, was.table, checkedTable)).outs;
