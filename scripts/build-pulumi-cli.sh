@@ -46,10 +46,14 @@ EOF
     -o "$bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
 fi
 
-# The engine launches dynamic providers through this plugin name; it runs @pulumi/pulumi's own host.
+# The engine launches dynamic providers through this plugin name; it runs @pulumi/pulumi's own host. The
+# engine starts it in the program's folder: that checkout's node_modules first (the cache is shared by every
+# checkout on the machine), this one's when the folder has none.
 cat > "$bin/pulumi-resource-pulumi-nodejs" <<EOF
 #!/bin/sh
-exec node "$root/node_modules/@pulumi/pulumi/cmd/dynamic-provider" "\$@"
+host="\$PWD/node_modules/@pulumi/pulumi/cmd/dynamic-provider"
+[ -e "\$host" ] || host="$root/node_modules/@pulumi/pulumi/cmd/dynamic-provider"
+exec node "\$host" "\$@"
 EOF
 chmod +x "$bin/pulumi-resource-pulumi-nodejs"
 echo "$bin" > "$cache/pulumi-cli-bin"

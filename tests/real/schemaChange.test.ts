@@ -87,9 +87,11 @@ describeReal("source schema changes on real Flink", () => {
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(150);
     const changes: string[][] = [];
     for (const l of lines) {
+      const part = changes[changes.length - 1];
       if (!l.startsWith(" ")) changes.push([l]);
-      else if (l.startsWith("      ")) changes[changes.length - 1].push(`${changes[changes.length - 1].pop()} ${l.trim()}`);
-      else changes[changes.length - 1].push(l.trim());
+      // Two spaces open a part (StarRocks: …, Job: …); four or more go on with the line above, wrapped.
+      else if (/^ {2}\S/.test(l)) part.push(l.trim());
+      else part.push(`${part.pop()} ${l.trim()}`);
     }
     return changes.map((parts) => parts.join(". "));
   }
