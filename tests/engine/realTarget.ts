@@ -61,6 +61,8 @@ export async function startReal(opts: { tables?: string[]; sampleRows?: number }
     }),
     secretKeys: ["sourcePassword", "starrocksAdminPassword", "loaderPassword", "flinkS3SecretKey"],
     secretValues: () => [...Object.values(SECRETS), tier.s3.secretKey],
+    // The stack's sourceUrl is the CDC user, which may not INSERT: `cdc monitor` probes as the sandbox's root.
+    writerSourceUrl: source.url,
     sourceSql: <T>(sql: string) => source.query<T>(sql),
     flinkRestUrl: tier.restUrl,
     killTaskManager: () => tier.killTaskManager(),

@@ -19,6 +19,11 @@ export interface StartedTarget {
   secretKeys: string[];
   /** Secret values that must never show in preview output or in stored state. */
   secretValues(): string[];
+  /**
+   * A source URL `cdc` may write probe rows with, where the stack's sourceUrl is the read-only CDC user (an
+   * external source); undefined where the stack's own sourceUrl can write (a managed source's root).
+   */
+  writerSourceUrl?: string;
   /** Runs SQL on the source as root (writes test rows). */
   sourceSql<T = Record<string, unknown>>(sql: string): Promise<T[]>;
   /** Flink REST as this machine reaches it. */

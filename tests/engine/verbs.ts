@@ -61,9 +61,11 @@ export function describeVerbs(target: EngineTarget): void {
     };
     const outputsOf = (stack: string) => JSON.parse(pulumiCli(t.ctx, ["stack", "output", "--json", "--show-secrets", "--stack", stack]));
     /** `cdc <args> --stack <stack>` through the real CLI: scripts/pulumi.sh reads the stack's outputs. */
-    const cdc = (args: string[], stack = STACK) => {
+    const cdc = (args: string[], stack = STACK, writes = false) => {
       const env: NodeJS.ProcessEnv = { ...engineEnv(t.ctx), CDC_PULUMI: "" };
       for (const k of ["CDC_SOURCE_URL", "CDC_SINK_URL", "CDC_FLINK_URL"]) delete env[k];
+      // A command that writes probe rows needs a source user that may INSERT (README: external sources).
+      if (writes && t.writerSourceUrl) env.CDC_SOURCE_URL = t.writerSourceUrl;
       return run(process.execPath, [path.join(ROOT, "bin/cdc.js"), ...args, "--stack", stack], { cwd: ROOT, env });
     };
 
@@ -129,7 +131,7 @@ export function describeVerbs(target: EngineTarget): void {
       await eventually("job cancelled", async () => ((await flinkJobs(t.flinkRestUrl)).find((j) => j.jid === job!.jid)?.state === "CANCELED" ? true : undefined), 60_000);
       await insertOrders(3);
       // The heartbeat's job still runs, so the probe alone would say fresh; the job check names the cancelled one.
-      const failing = await cdc(["monitor", "--mode", "status", "--max-latency", "30", "--json"]);
+      const failing = await cdc(["monitor", "--mode", "status", "--max-latency", "30", "--json"], STACK, true);
       expect([failing.status, failing.stderr]).toEqual([1, ""]);
       expect(JSON.parse(failing.stdout)).toMatchObject({ status: "failing", jobs: [{ name: PIPELINE(STACK, "orders"), state: "CANCELED" }, { name: PIPELINE(STACK, "cdc_heartbeat"), state: "RUNNING" }] });
       const refresh = expectOk(await op("refresh"));
@@ -137,9 +139,9 @@ export function describeVerbs(target: EngineTarget): void {
       const up = expectOk(await op("up"));
       expect(stepNames(up, "update")).toEqual(["cdc-job-orders"]);
       expect((await runningJob(t.flinkRestUrl, PIPELINE(STACK, "orders")))?.state).toBe("RUNNING");
-      const fresh = await cdc(["monitor", "--mode", "status", "--max-latency", "30"]);
+      const fresh = await cdc(["monitor", "--mode", "status", "--max-latency", "30"], STACK, true);
       expect([fresh.status, fresh.stderr]).toEqual([0, ""]);
-      expect(fresh.stdout).toMatch(/^fresh: probe visible in the sink after [\d.]+ ms \(limit 30 s\); all 2 CDC job\(s\) RUNNING\n$/);
+      expect(fresh.stdout).toMatch(/^fresh: probe visible in the sink after [\d.]+ m?s \(limit 30 s\); all 2 CDC job\(s\) RUNNING\n$/);
       await insertOrders(1);
       await converged("after the resumed job");
     }, 600_000);
