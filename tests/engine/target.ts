@@ -4,6 +4,7 @@
  * implement it: the real tier on this machine (tests/engine/realTarget.ts: real Flink, MariaDB, moto S3,
  * the StarRocks stand-in; an all-external stack) and a Docker host (tests/e2e: the managed stack).
  */
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as mysql from "mysql2/promise";
@@ -138,4 +139,16 @@ export async function orderIds(sinkUrl: string, table = "orders"): Promise<strin
   } finally {
     await c.end().catch(() => c.destroy());
   }
+}
+
+/** Runs a command without blocking this process (the stand-in it may query runs here). */
+export function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const c = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    c.stdout.on("data", (d) => (stdout += d));
+    c.stderr.on("data", (d) => (stderr += d));
+    c.on("exit", (code) => resolve({ status: code ?? 1, stdout, stderr }));
+  });
 }

@@ -5,24 +5,11 @@
  * index.ts afresh (scripts/engine.ts); assertions read the engine's own output: its change summary, its
  * step events, its preview text, the stored state files, and what the stack's outputs lead to.
  */
-import { spawn } from "child_process";
 import * as path from "path";
 import { OperationResult, ROOT, engineEnv, pulumiCli, runOperation, setConfig, configureStack } from "../../scripts/engine";
 import {
-  EngineTarget, StartedTarget, cancelJob, driftNames, eventually, expectOk, filesContaining, flinkJobs, nonZero, orderIds, runningJob, sleep, stepNames,
+  EngineTarget, StartedTarget, cancelJob, driftNames, eventually, expectOk, filesContaining, flinkJobs, nonZero, orderIds, run, runningJob, sleep, stepNames,
 } from "./target";
-
-/** Runs a command without blocking this process (the stand-in it may query runs here). */
-function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const c = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    c.stdout.on("data", (d) => (stdout += d));
-    c.stderr.on("data", (d) => (stderr += d));
-    c.on("exit", (code) => resolve({ status: code ?? 1, stdout, stderr }));
-  });
-}
 
 const STACK = "verbs";
 const CONSUMER = "verbs-consumer";

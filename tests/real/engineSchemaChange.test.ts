@@ -14,30 +14,17 @@
  * `cdc catalog diff --stack` runs through the real CLI before the `up` (exit 1, the changes named) and after
  * it (exit 0).
  */
-import { spawn } from "child_process";
 import * as path from "path";
 import { TableDef } from "../../catalog/definition";
 import { ROOT, engineEnv, runOperation, configureStack, OperationResult } from "../../scripts/engine";
 import { RealParts, SECRETS, realEngineSkipReason, startReal } from "../engine/realTarget";
-import { flinkJobs, nonZero, runningJob, sleep, stepNames } from "../engine/target";
+import { flinkJobs, nonZero, run, runningJob, sleep, stepNames } from "../engine/target";
 import { Endpoint, readRows, rowDifferences, waitForEqualRows } from "./harness/rows";
 
 const STACK = "schema";
 /** Matches the tables the source has now and `refunds`, created later. */
 const CAPTURE = "orders|customers|products|refunds";
 const SAMPLE_ROWS = 20;
-
-/** Runs a command without blocking this process (the stand-in it may query runs here). */
-function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const c = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    c.stdout.on("data", (d) => (stdout += d));
-    c.stderr.on("data", (d) => (stderr += d));
-    c.on("exit", (code) => resolve({ status: code ?? 1, stdout, stderr }));
-  });
-}
 
 /**
  * The `--diff` text of each dynamic resource, by name: Pulumi prints a header `<type>: (<op>)` (a retained
